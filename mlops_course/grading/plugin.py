@@ -1,0 +1,214 @@
+"""The pytest plugin behind every grade.
+
+A grading test declares what it is worth and what to tell a learner who fails it::
+
+    @pytest.mark.points(2, exercise="run_fingerprint", hint="Sort the keys first.")
+    def test_key_order_does_not_matter(fingerprint): ...
+
+and loads the learner's code through the ``exercise`` fixture, never by a
+plain import, so a file that does not import costs only its own tests.
+On failure the report says which exercise, what was expected and seen
+(the assertion message), and the hint, instead of a traceback.
+``--grade-json PATH`` writes every test's outcome and points.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from mlops_course.grading.targets import exercises_dir, lessons_root
+
+_LOADED: dict[tuple[str, str, str], ModuleType | str] = {}
+
+
+@dataclass
+class TestResult:
+    """The outcome of one grading test, as written to the JSON report."""
+
+    test: str
+    lesson: str
+    exercise: str
+    points: float
+    earned: float
+    outcome: str
+    message: str
+    hint: str
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grading")
+    group.addoption(
+        "--target",
+        default="lessons",
+        help="what to grade: 'lessons' (your working copy), 'solutions', or a submission folder",
+    )
+    group.addoption("--grade-json", default=None, help="write every test's outcome here as JSON")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "points(n, exercise, hint): what a grading test is worth and its hint"
+    )
+    config._grading_results = {}  # nodeid -> TestResult
+
+
+@pytest.fixture(scope="session")
+def exercise(request: pytest.FixtureRequest):
+    """Return a loader: ``exercise("01", "fingerprint")`` imports that exercise file."""
+    root = lessons_root(request.config.getoption("--target"))
+
+    def load(lesson: str, module: str) -> ModuleType:
+        return load_exercise(root, lesson, module)
+
+    return load
+
+
+def load_exercise(root: Path, lesson: str, module: str) -> ModuleType:
+    """Import ``root/<lesson>-*/exercises/<module>.py`` under a private name.
+
+    A missing file or an error while importing fails the calling test with a
+    plain message (no traceback); the outcome is remembered, so each file is
+    imported once per run.
+    """
+    key = (str(root), lesson, module)
+    if key not in _LOADED:
+        _LOADED[key] = _import(root, lesson, module)
+    loaded = _LOADED[key]
+    if isinstance(loaded, str):
+        pytest.fail(loaded, pytrace=False)
+    return loaded
+
+
+def _import(root: Path, lesson: str, module: str) -> ModuleType | str:
+    folder = exercises_dir(root, lesson)
+    if folder is None:
+        return f"lesson {lesson} is missing: no {lesson}-*/exercises folder in {root.name}/"
+    path = folder / f"{module}.py"
+    shown = f"{folder.parent.name}/exercises/{module}.py"
+    if not path.is_file():
+        return f"the exercise file {shown} is missing"
+    name = f"course_exercise_{lesson}_{module}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[name] = loaded
+    try:
+        spec.loader.exec_module(loaded)
+    except SyntaxError as error:
+        return f"{shown} has a syntax error on line {error.lineno}: {error.msg}"
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - any import error is the learner's
+        return f"{shown} could not be imported: {_describe(error, folder)}"
+    return loaded
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    marker = item.get_closest_marker("points")
+    if marker is None:
+        return
+    points = float(marker.args[0]) if marker.args else 0.0
+    exercise_name = marker.kwargs.get("exercise", "")
+    hint = marker.kwargs.get("hint", "")
+    lesson = _lesson_of(item)
+    results = item.config._grading_results
+    if report.when == "call" and report.passed:
+        results[item.nodeid] = TestResult(
+            item.name, lesson, exercise_name, points, points, "passed", "", hint
+        )
+    elif report.failed:
+        message = _failure_message(call, item)
+        results[item.nodeid] = TestResult(
+            item.name, lesson, exercise_name, points, 0.0, "failed", message, hint
+        )
+        label = f"[{lesson} {exercise_name}] {item.name} ({_format_points(points)})"
+        lines = [label, f"  {message}".replace("\n", "\n  ")]
+        if hint:
+            lines.append(f"  hint: {hint}")
+        report.longrepr = "\n".join(lines)
+    elif report.skipped and item.nodeid not in results:
+        results[item.nodeid] = TestResult(
+            item.name, lesson, exercise_name, points, 0.0, "skipped", _skip_reason(report), hint
+        )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Record every collected grading test, so crashed runs still know the maximum."""
+    session.config._grading_collected = [
+        {
+            "test": item.name,
+            "lesson": _lesson_of(item),
+            "exercise": marker.kwargs.get("exercise", ""),
+            "points": float(marker.args[0]) if marker.args else 0.0,
+        }
+        for item in session.items
+        if (marker := item.get_closest_marker("points")) is not None
+    ]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("--grade-json")
+    if not path:
+        return
+    report = {
+        "collected": getattr(session.config, "_grading_collected", []),
+        "results": [
+            asdict(result)
+            for _, result in sorted(session.config._grading_results.items())
+        ],
+    }
+    Path(path).write_text(json.dumps(report, indent=2, sort_keys=True))
+
+
+def _lesson_of(item: pytest.Item) -> str:
+    """Lesson number from the test file name: test_04_tracking.py -> '04'."""
+    stem = Path(str(item.fspath)).stem
+    parts = stem.split("_")
+    return parts[1] if len(parts) > 1 and parts[1].isdigit() else ""
+
+
+def _failure_message(call: pytest.CallInfo, item: pytest.Item) -> str:
+    excinfo = call.excinfo
+    if excinfo is None:
+        return "failed"
+    error = excinfo.value
+    if isinstance(error, pytest.fail.Exception):
+        return str(error.msg)
+    if isinstance(error, AssertionError):
+        text = str(error)
+        explained = text.split("\nassert ")[0].strip()
+        return explained or f"a check failed: {text.splitlines()[0] if text else 'assert'}"
+    if isinstance(error, NotImplementedError):
+        return f"not written yet ({error})" if str(error) else "not written yet"
+    root = lessons_root(item.config.getoption("--target"))
+    return f"your code raised {_describe(error, root)}"
+
+
+def _describe(error: BaseException, inside: Path) -> str:
+    """'ValueError: bad value (fingerprint.py, line 12)', pointing into the learner's file."""
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if str(inside) in str(Path(frame.filename).resolve())
+    ]
+    if frames:
+        text += f" ({Path(frames[-1].filename).name}, line {frames[-1].lineno})"
+    return text
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    return str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
+
+
+def _format_points(points: float) -> str:
+    return f"{points:g} pt" if points == 1 else f"{points:g} pts"

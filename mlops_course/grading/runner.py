@@ -1,0 +1,152 @@
+"""Run one lesson's grading tests against one target in a separate, limited process."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlops_course.workspace import COURSE_ROOT, QUIET_ENVIRONMENT
+
+TESTS_DIR = COURSE_ROOT / "tests" / "lessons"
+
+
+@dataclass
+class LessonOutcome:
+    """What one grading run of one lesson produced."""
+
+    lesson: str
+    status: str  # graded, missing, timeout, crashed
+    cause: str = ""
+    tests: list[dict] = field(default_factory=list)
+    collected: list[dict] = field(default_factory=list)  # every grading test and its points
+
+    @property
+    def score(self) -> float:
+        """Points earned (0 unless the run finished)."""
+        return sum(test["earned"] for test in self.tests) if self.status == "graded" else 0.0
+
+
+def lesson_test_file(lesson: str) -> Path:
+    """Return ``tests/lessons/test_NN_*.py`` for a lesson number."""
+    matches = sorted(TESTS_DIR.glob(f"test_{lesson}_*.py"))
+    if not matches:
+        raise FileNotFoundError(f"no grading tests for lesson {lesson} in {TESTS_DIR}")
+    return matches[0]
+
+
+def collect_points(lessons: list[str]) -> dict[str, list[dict]]:
+    """Return, per lesson, every grading test with its points (one collect-only run)."""
+    with tempfile.TemporaryDirectory(prefix="course-collect-") as scratch:
+        report = Path(scratch) / "collected.json"
+        files = [str(lesson_test_file(lesson)) for lesson in lessons]
+        command = [*_pytest_command(report), "--collect-only", "--target=solutions", *files]
+        subprocess.run(command, cwd=COURSE_ROOT, capture_output=True, env=_environment(scratch))
+        collected = json.loads(report.read_text())["collected"] if report.exists() else []
+    by_lesson: dict[str, list[dict]] = {lesson: [] for lesson in lessons}
+    for test in collected:
+        by_lesson.setdefault(test["lesson"], []).append(test)
+    return by_lesson
+
+
+def run_lesson(
+    lesson: str,
+    target: Path | str,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
+    workspace: Path | None = None,
+    hide: str | None = None,
+) -> LessonOutcome:
+    """Run one lesson's tests against ``target`` in a child process.
+
+    Args:
+        lesson: the lesson number, e.g. ``"04"``.
+        target: ``lessons``, ``solutions`` or a folder of ``NN-slug/exercises``.
+        timeout: seconds before the whole run is killed (an infinite loop).
+        memory_mb: address-space limit of the child process.
+        workspace: the ``COURSE_WORKSPACE`` the tests use (default: a temp folder).
+        hide: a path to replace by ``<submission>`` in messages, so reports
+            do not depend on where the copy was made.
+    """
+    with tempfile.TemporaryDirectory(prefix=f"course-grade-{lesson}-") as scratch:
+        report = Path(scratch) / "report.json"
+        command = [*_pytest_command(report), f"--target={target}", str(lesson_test_file(lesson))]
+        env = _environment(workspace or Path(scratch) / "workspace")
+        process = subprocess.Popen(
+            command,
+            cwd=COURSE_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=(lambda: _limit_memory(memory_mb)) if memory_mb else None,
+        )
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            return LessonOutcome(
+                lesson,
+                "timeout",
+                f"stopped after {timeout:g} s: an endless loop, or code that waits forever?",
+            )
+        if not report.exists():
+            tail = _last_line(output.decode(errors="replace"))
+            cause = (
+                f"the test process ended with exit code {process.returncode} before it "
+                "could report (a call to os._exit, a crash, or running out of memory?)"
+            )
+            return LessonOutcome(lesson, "crashed", cause + (f"; last output: {tail}" if tail else ""))
+        written = json.loads(report.read_text())
+    tests = written["results"]
+    if hide:
+        for test in tests:
+            test["message"] = test["message"].replace(str(hide), "<submission>")
+    return LessonOutcome(lesson, "graded", tests=tests, collected=written["collected"])
+
+
+def _pytest_command(report: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--no-header",
+        "-o",
+        "console_output_style=classic",
+        f"--grade-json={report}",
+    ]
+
+
+def _environment(workspace: Path | str) -> dict[str, str]:
+    env = {**os.environ, **QUIET_ENVIRONMENT}
+    env["COURSE_WORKSPACE"] = str(workspace)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    return env
+
+
+def _limit_memory(memory_mb: int) -> None:
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.communicate()
+
+
+def _last_line(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1][:200] if lines else ""
