@@ -47,7 +47,7 @@ def collect_points(lessons: list[str]) -> dict[str, list[dict]]:
         report = Path(scratch) / "collected.json"
         files = [str(lesson_test_file(lesson)) for lesson in lessons]
         command = [*_pytest_command(report), "--collect-only", "--target=solutions", *files]
-        subprocess.run(command, cwd=COURSE_ROOT, capture_output=True, env=_environment(scratch))
+        subprocess.run(command, cwd=COURSE_ROOT, capture_output=True, env=grading_environment(scratch))
         collected = json.loads(report.read_text())["collected"] if report.exists() else []
     by_lesson: dict[str, list[dict]] = {lesson: [] for lesson in lessons}
     for test in collected:
@@ -77,7 +77,7 @@ def run_lesson(
     with tempfile.TemporaryDirectory(prefix=f"course-grade-{lesson}-") as scratch:
         report = Path(scratch) / "report.json"
         command = [*_pytest_command(report), f"--target={target}", str(lesson_test_file(lesson))]
-        env = _environment(workspace or Path(scratch) / "workspace")
+        env = grading_environment(workspace or Path(scratch) / "workspace")
         process = subprocess.Popen(
             command,
             cwd=COURSE_ROOT,
@@ -126,8 +126,14 @@ def _pytest_command(report: Path) -> list[str]:
     ]
 
 
-def _environment(workspace: Path | str) -> dict[str, str]:
+def grading_environment(workspace: Path | str) -> dict[str, str]:
+    """Environment of a grading process: quiet tools, its own workspace, lean pytest.
+
+    Only the grading plugin is loaded (pyproject's addopts): the notebook,
+    Faker and Hydra plugins that other packages bring cost seconds per start.
+    """
     env = {**os.environ, **QUIET_ENVIRONMENT}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     env["COURSE_WORKSPACE"] = str(workspace)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -1,0 +1,87 @@
+"""Every lesson notebook: committed clean, shaped right, and executed by papermill.
+
+nbval executes each notebook a second time: `make test` passes the notebooks
+to pytest with --nbval-lax.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from mlops_course.workspace import COURSE_ROOT
+
+NOTEBOOKS = sorted((COURSE_ROOT / "lessons").glob("[0-9][0-9]-*/lesson.ipynb"))
+IDS = [path.parent.name for path in NOTEBOOKS]
+CELL_TIMEOUT = 120
+IMPORTS_EXERCISES = re.compile(r"^\s*(from|import)\s+\S*exercises|exercises['\"]?\s*\)", re.M)
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+def _source(cell: dict) -> str:
+    source = cell["source"]
+    return "".join(source) if isinstance(source, list) else source
+
+
+def test_every_lesson_has_a_notebook():
+    lessons = sorted((COURSE_ROOT / "lessons").glob("[0-9][0-9]-*"))
+    assert lessons, "no lessons"
+    assert [folder.name for folder in lessons] == IDS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_without_outputs(path):
+    dirty = [
+        index
+        for index, cell in enumerate(_cells(path))
+        if cell["cell_type"] == "code" and (cell.get("outputs") or cell.get("execution_count"))
+    ]
+    assert not dirty, f"cells {dirty} carry outputs: clear them before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_shape_of_a_lesson_notebook(path):
+    lesson = path.parent.name[:2]
+    code = [cell for cell in _cells(path) if cell["cell_type"] == "code"]
+    parameters = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(parameters) == 1, "exactly one code cell tagged 'parameters'"
+    assert "COURSE_FAST" in _source(parameters[0]), "the fast setting comes from COURSE_FAST"
+    assert f'workspace.reset("{lesson}")' in "".join(_source(c) for c in code[:3]), (
+        "the notebook resets its own workspace folder first"
+    )
+    for cell in code:
+        assert not IMPORTS_EXERCISES.search(_source(cell)), "notebooks never import exercises/"
+    assert f"course check {lesson}" in _source(_cells(path)[-1]), "end with the self-check"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_runs_top_to_bottom_with_papermill(path, tmp_path):
+    import papermill
+
+    started = time.monotonic()
+    executed = papermill.execute_notebook(
+        str(path),
+        str(tmp_path / path.name),
+        cwd=str(path.parent),
+        kernel_name="python3",
+        execution_timeout=CELL_TIMEOUT,
+        request_save_on_cell_execute=False,
+        progress_bar=False,
+    )
+    seconds = time.monotonic() - started
+    statuses = [
+        cell["metadata"].get("papermill", {}).get("status")
+        for cell in executed["cells"]
+        if cell["cell_type"] == "code"
+    ]
+    assert all(status == "completed" for status in statuses), (
+        f"cells that did not complete: {statuses}"
+    )
+    print(f"{path.parent.name}: {seconds:.1f} s")
