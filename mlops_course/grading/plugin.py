@@ -102,8 +102,10 @@ def _import(root: Path, lesson: str, module: str) -> ModuleType | str:
     try:
         spec.loader.exec_module(loaded)
     except SyntaxError as error:
+        del sys.modules[name]
         return f"{shown} has a syntax error on line {error.lineno}: {error.msg}"
     except (Exception, SystemExit) as error:  # noqa: BLE001 - any import error is the learner's
+        del sys.modules[name]
         return f"{shown} could not be imported: {_describe(error, folder)}"
     return loaded
 
@@ -161,8 +163,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     report = {
         "collected": getattr(session.config, "_grading_collected", []),
         "results": [
-            asdict(result)
-            for _, result in sorted(session.config._grading_results.items())
+            asdict(result) for _, result in sorted(session.config._grading_results.items())
         ],
     }
     Path(path).write_text(json.dumps(report, indent=2, sort_keys=True))

@@ -47,7 +47,9 @@ def collect_points(lessons: list[str]) -> dict[str, list[dict]]:
         report = Path(scratch) / "collected.json"
         files = [str(lesson_test_file(lesson)) for lesson in lessons]
         command = [*_pytest_command(report), "--collect-only", "--target=solutions", *files]
-        subprocess.run(command, cwd=COURSE_ROOT, capture_output=True, env=grading_environment(scratch))
+        subprocess.run(
+            command, cwd=COURSE_ROOT, capture_output=True, env=grading_environment(scratch)
+        )
         collected = json.loads(report.read_text())["collected"] if report.exists() else []
     by_lesson: dict[str, list[dict]] = {lesson: [] for lesson in lessons}
     for test in collected:
@@ -102,7 +104,9 @@ def run_lesson(
                 f"the test process ended with exit code {process.returncode} before it "
                 "could report (a call to os._exit, a crash, or running out of memory?)"
             )
-            return LessonOutcome(lesson, "crashed", cause + (f"; last output: {tail}" if tail else ""))
+            return LessonOutcome(
+                lesson, "crashed", cause + (f"; last output: {tail}" if tail else "")
+            )
         written = json.loads(report.read_text())
     tests = written["results"]
     if hide:

@@ -47,17 +47,17 @@ def test_course_workflow_runs_the_make_targets_on_push_pr_and_weekly():
     workflow = _course_workflow()
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
     assert {"push", "pull_request", "schedule"} <= set(triggers)
-    runs = {job: [step.get("run") for step in spec["steps"]] for job, spec in workflow["jobs"].items()}
+    runs = {
+        job: [step.get("run") for step in spec["steps"]] for job, spec in workflow["jobs"].items()
+    }
     assert "make setup" in runs["test"] and "make test" in runs["test"]
     assert "make canary" in runs["canary"]
     assert "schedule" in workflow["jobs"]["canary"]["if"]
 
 
-@pytest.mark.parametrize("target", ["setup", "test", "canary", "lab", "clean"])
+@pytest.mark.parametrize("target", ["setup", "test", "capstone", "canary", "lab", "clean"])
 def test_make_targets_exist(target):
-    result = subprocess.run(
-        ["make", "-n", target], cwd=COURSE_ROOT, capture_output=True, text=True
-    )
+    result = subprocess.run(["make", "-n", target], cwd=COURSE_ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
@@ -66,5 +66,5 @@ def test_ci_run_sets_up_online_then_tests_offline():
     setup = script.index("make setup")
     offline = script.index("unshare --net")
     assert setup < offline
-    assert "ip link set lo up && make test" in script[offline:]
+    assert "ip link set lo up && make test && make capstone" in script[offline:]
     assert "COURSE_CI=1" in script

@@ -103,7 +103,9 @@ def test_price_increase_drifts_charges_by_month_3():
 def test_price_increase_is_small_at_month_1_and_grows():
     base = data.generate(month=1, rows=5000, seed=7)["MonthlyCharges"].mean()
     rises = [
-        data.generate(month=m, rows=5000, seed=7, scenario="price_increase")["MonthlyCharges"].mean()
+        data.generate(month=m, rows=5000, seed=7, scenario="price_increase")[
+            "MonthlyCharges"
+        ].mean()
         / data.generate(month=m, rows=5000, seed=7)["MonthlyCharges"].mean()
         for m in (1, 2, 3)
     ]

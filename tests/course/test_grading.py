@@ -63,7 +63,9 @@ def classroom(tmp_path_factory) -> Path:
     _use_solutions(room / "di")
     _sabotage(room / "di", "01", "import os\nos._exit(1)")
     # A learner's own conftest must never run: this one would fail everything.
-    (room / "ada" / "tests" / "conftest.py").write_text("raise SystemExit('learner conftest ran')\n")
+    (room / "ada" / "tests" / "conftest.py").write_text(
+        "raise SystemExit('learner conftest ran')\n"
+    )
     (room / "ed").mkdir()  # handed in nothing
     return room
 
@@ -153,10 +155,26 @@ def test_plugin_turns_failures_into_teaching_messages(tmp_path):
     )
     report = tmp_path / "report.json"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "mlops_course.grading.plugin", "-p",
-         "no:cacheprovider", f"--target={tmp_path / 'lessons'}", f"--grade-json={report}",
-         "--rootdir", str(tmp_path), "-c", "/dev/null", str(test_file)],
-        capture_output=True, text=True, cwd=tmp_path, env=grading_environment(tmp_path),
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "mlops_course.grading.plugin",
+            "-p",
+            "no:cacheprovider",
+            f"--target={tmp_path / 'lessons'}",
+            f"--grade-json={report}",
+            "--rootdir",
+            str(tmp_path),
+            "-c",
+            "/dev/null",
+            str(test_file),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=grading_environment(tmp_path),
     )
     assert result.returncode == 1
     assert "[99 add] test_add (2 pts)" in result.stdout
@@ -172,9 +190,22 @@ def test_plugin_turns_failures_into_teaching_messages(tmp_path):
 def _run_lesson_tests(target: Path, lesson: str | None, report: Path, *extra: str):
     files = [str(lesson_test_file(lesson))] if lesson else ["tests/lessons"]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--target={target}",
-         f"--grade-json={report}", *extra, *files],
-        cwd=COURSE_ROOT, capture_output=True, text=True, env=grading_environment(target.parent),
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--target={target}",
+            f"--grade-json={report}",
+            *extra,
+            *files,
+        ],
+        cwd=COURSE_ROOT,
+        capture_output=True,
+        text=True,
+        env=grading_environment(target.parent),
     )
 
 

@@ -40,7 +40,10 @@ YAML_SOLUTION = """stages:
 def test_python_region_becomes_todo_and_raise():
     starter = starters.make_starter(PYTHON_SOLUTION, "geometry.py")
     assert "width * height" not in starter and "x + x" not in starter
-    assert "    # TODO: multiply the sides\n    raise NotImplementedError('TODO: multiply the sides')" in starter
+    assert (
+        "    # TODO: multiply the sides\n    raise NotImplementedError('TODO: multiply the sides')"
+        in starter
+    )
     assert '"""Return the area."""' in starter
     namespace: dict = {}
     exec(compile(starter, "geometry.py", "exec"), namespace)

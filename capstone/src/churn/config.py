@@ -1,0 +1,62 @@
+"""The pipeline's tunables, read from params.yaml into a strict, frozen model.
+
+A typo in params.yaml (an unknown key, a wrong type) fails loudly instead of
+being silently ignored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IngestParams(_Section):
+    """Which month of data arrives."""
+
+    month: int = Field(ge=0)
+    rows: int = Field(gt=0)
+    seed: int
+    scenario: Literal["none", "price_increase", "concept_shift", "schema_break"]
+
+
+class FeaturizeParams(_Section):
+    """How the held-out test set is split off."""
+
+    test_share: float = Field(gt=0, lt=1)
+    split_seed: int
+
+
+class TrainParams(_Section):
+    """The logistic regression's settings."""
+
+    C: float = Field(gt=0)
+    max_iter: int = Field(gt=0)
+    class_weight: Literal["balanced"] | None = None
+
+
+class EvaluateParams(_Section):
+    """The quality gate a model must pass."""
+
+    min_accuracy: float = Field(ge=0, le=1)
+    min_recall: float = Field(ge=0, le=1)
+
+
+class Params(_Section):
+    """All of params.yaml."""
+
+    ingest: IngestParams
+    featurize: FeaturizeParams
+    train: TrainParams
+    evaluate: EvaluateParams
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and check params.yaml; raise ``pydantic.ValidationError`` on a typo."""
+    return Params.model_validate(yaml.safe_load(Path(path).read_text()))

@@ -1,0 +1,59 @@
+"""Score the model on the held-out test set and check the quality gate."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from churn.config import EvaluateParams
+from churn.featurize import features_and_target
+
+log = logging.getLogger(__name__)
+
+
+def score(model, test: pd.DataFrame) -> dict[str, float]:
+    """Return accuracy, churn recall and precision, and the test size."""
+    from sklearn.metrics import accuracy_score, precision_score, recall_score
+
+    features, target = features_and_target(test)
+    predicted = model.predict(features)
+    return {
+        "accuracy": round(float(accuracy_score(target, predicted)), 4),
+        "recall": round(float(recall_score(target, predicted)), 4),
+        "precision": round(float(precision_score(target, predicted, zero_division=0)), 4),
+        "test_rows": len(test),
+    }
+
+
+def gate(metrics: dict[str, float], params: EvaluateParams) -> list[str]:
+    """Return the reasons a model fails the gate (empty: it passes)."""
+    reasons = []
+    if metrics["accuracy"] < params.min_accuracy:
+        reasons.append(f"accuracy {metrics['accuracy']:.4f} is below {params.min_accuracy}")
+    if metrics["recall"] < params.min_recall:
+        reasons.append(f"churn recall {metrics['recall']:.4f} is below {params.min_recall}")
+    return reasons
+
+
+def evaluate_file(
+    model_path: Path, test_path: Path, metrics_path: Path, params: EvaluateParams
+) -> dict:
+    """Score a saved model, write metrics and the gate verdict as JSON, and return them."""
+    import joblib
+
+    model = joblib.load(model_path)
+    metrics = score(model, pd.read_csv(test_path, dtype={"customerID": str}))
+    reasons = gate(metrics, params)
+    result = {**metrics, "gate_passed": not reasons, "gate_reasons": reasons}
+    metrics_path.parent.mkdir(parents=True, exist_ok=True)
+    metrics_path.write_text(json.dumps(result, indent=2) + "\n")
+    log.info(
+        "accuracy %.4f, recall %.4f, gate %s",
+        metrics["accuracy"],
+        metrics["recall"],
+        "passed" if not reasons else "FAILED",
+    )
+    return result

@@ -1,0 +1,69 @@
+"""What a month of customer data must look like before anything trains on it."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+ID_COLUMN = "customerID"
+LABEL_COLUMN = "Churn"
+YES_NO = ["No", "Yes"]
+ADDON = ["No", "No internet service", "Yes"]
+CATEGORIES = {
+    "gender": ["Female", "Male"],
+    "Partner": YES_NO,
+    "Dependents": YES_NO,
+    "PhoneService": YES_NO,
+    "MultipleLines": ["No", "No phone service", "Yes"],
+    "InternetService": ["DSL", "Fiber optic", "No"],
+    "OnlineSecurity": ADDON,
+    "OnlineBackup": ADDON,
+    "DeviceProtection": ADDON,
+    "TechSupport": ADDON,
+    "StreamingTV": ADDON,
+    "StreamingMovies": ADDON,
+    "Contract": ["Month-to-month", "One year", "Two year"],
+    "PaperlessBilling": YES_NO,
+    "PaymentMethod": [
+        "Bank transfer (automatic)",
+        "Credit card (automatic)",
+        "Electronic check",
+        "Mailed check",
+    ],
+}
+NUMERIC_COLUMNS = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
+CATEGORICAL_COLUMNS = list(CATEGORIES)
+MAX_TENURE_MONTHS = 72
+# How to read a raw CSV so that nothing is guessed: ids and TotalCharges stay text.
+READ_DTYPES = {ID_COLUMN: str, "TotalCharges": str}
+
+
+def _is_amount_or_blank(text: str) -> bool:
+    """TotalCharges arrives as text: a number, or blank for a brand-new customer."""
+    if not text.strip():
+        return True
+    try:
+        return float(text) >= 0
+    except ValueError:
+        return False
+
+
+def customer_schema(with_label: bool = True) -> pa.DataFrameSchema:
+    """Return the schema of a raw month: exact columns, types, ranges and categories.
+
+    Args:
+        with_label: require the ``Churn`` column (training data) or forbid it
+            (production requests, whose labels arrive later).
+    """
+    columns = {
+        ID_COLUMN: pa.Column(str, unique=True),
+        "SeniorCitizen": pa.Column(int, pa.Check.isin([0, 1])),
+        "tenure": pa.Column(int, pa.Check.in_range(0, MAX_TENURE_MONTHS)),
+        "MonthlyCharges": pa.Column(float, pa.Check.in_range(0, 500, include_min=False)),
+        "TotalCharges": pa.Column(
+            str, pa.Check(_is_amount_or_blank, element_wise=True, name="amount_or_blank")
+        ),
+        **{name: pa.Column(str, pa.Check.isin(values)) for name, values in CATEGORIES.items()},
+    }
+    if with_label:
+        columns[LABEL_COLUMN] = pa.Column(str, pa.Check.isin(YES_NO))
+    return pa.DataFrameSchema(columns, strict=True, name="customers")

@@ -1,0 +1,53 @@
+"""The capstone end to end, on embedded defaults, telling where every result is."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from churn import paths
+from churn.dvc_tools import configure_storage, dvc
+
+
+def run_story(project: Path | None = None) -> int:
+    """Run the pipeline with DVC, push the data version, print a summary; return 0 or 1."""
+    project = (project or paths.PROJECT_DIR).resolve()
+    started = time.monotonic()
+    _say("1. Data storage", f"DVC cache {paths.dvc_cache_dir()}, remote {paths.dvc_remote_dir()}")
+    configure_storage(project)
+
+    _say("2. Pipeline", "dvc repro: ingest -> validate -> featurize -> train -> evaluate")
+    repro = dvc(["repro"], project, check=False)
+    print(_indent(repro.stdout + repro.stderr))
+    if repro.returncode != 0:
+        print("The pipeline stopped: see the messages above. Nothing downstream ran.")
+        return 1
+    dvc(["push", "--quiet"], project)
+    print(f"   pushed this data version to {paths.dvc_remote_dir()}")
+
+    metrics = json.loads((project / "reports" / "metrics.json").read_text())
+    _say(
+        "3. Results",
+        f"accuracy {metrics['accuracy']:.3f}, churn recall {metrics['recall']:.3f}, "
+        f"gate {'passed' if metrics['gate_passed'] else 'FAILED'}",
+    )
+    for label, relative in (
+        ("raw data", "data/raw/customers.csv"),
+        ("validation report", "reports/validation.json"),
+        ("train / test splits", "data/processed/"),
+        ("model", "models/model.joblib"),
+        ("metrics and gate verdict", "reports/metrics.json"),
+        ("pipeline lock (hashes of every dep and out)", "dvc.lock"),
+    ):
+        print(f"   {label:<45} {project / relative}")
+    print(f"\nDone in {time.monotonic() - started:.1f} s.")
+    return 0
+
+
+def _say(title: str, detail: str) -> None:
+    print(f"\n== {title}\n   {detail}")
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"   | {line}" for line in text.strip().splitlines())

@@ -1,0 +1,119 @@
+"""Stop a bad batch before it can reach training, and say exactly what is wrong."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from churn.schema import READ_DTYPES, customer_schema
+
+log = logging.getLogger(__name__)
+
+
+class BatchRejected(Exception):
+    """A batch failed validation; ``problems`` lists every failing column and check."""
+
+    def __init__(self, problems: list[dict]):
+        self.problems = problems
+        super().__init__(format_problems(problems))
+
+
+def read_batch(path: str | Path) -> pd.DataFrame:
+    """Read a raw CSV exactly as delivered: TotalCharges stays text, blanks stay blanks."""
+    return pd.read_csv(path, dtype=READ_DTYPES, keep_default_na=False, na_values=[""])
+
+
+def find_problems(table: pd.DataFrame, with_label: bool = True) -> list[dict]:
+    """Check a batch against the schema; return one entry per failing column and check."""
+    try:
+        customer_schema(with_label).validate(table, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return _summarise(errors.failure_cases)
+    return []
+
+
+def validate_file(source: Path, output: Path, report: Path) -> pd.DataFrame:
+    """Validate a raw file; write the accepted copy and a JSON report.
+
+    Raises:
+        BatchRejected: the batch failed; the report is written, ``output`` is not.
+    """
+    log.info("validating %s", source)
+    table = read_batch(source)
+    problems = find_problems(table)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    verdict = {
+        "source": str(source),
+        "rows": len(table),
+        "valid": not problems,
+        "problems": problems,
+    }
+    report.write_text(json.dumps(verdict, indent=2) + "\n")
+    if problems:
+        raise BatchRejected(problems)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(output, index=False, lineterminator="\n")
+    log.info("accepted %d rows", len(table))
+    return table
+
+
+def format_problems(problems: list[dict]) -> str:
+    """Render the problems as a short, readable report, one line per column and check."""
+    lines = [f"batch rejected: {len(problems)} problem(s)"]
+    for problem in problems:
+        examples = ", ".join(repr(value) for value in problem["examples"])
+        lines.append(
+            f"  - {problem['column']}: {problem['check']} "
+            f"({problem['count']} row(s); e.g. {examples})"
+        )
+    return "\n".join(lines)
+
+
+_TABLE_CHECKS = {
+    "column_in_dataframe": ("missing column", "the column is missing"),
+    "column_in_schema": ("unexpected column", "a column the schema does not know (renamed?)"),
+}
+
+
+def _summarise(failures: pd.DataFrame) -> list[dict]:
+    """Group pandera's failure cases into one readable entry per column and check."""
+    problems = []
+    for failure in failures.itertuples(index=False):
+        if failure.check in _TABLE_CHECKS:
+            column, check = str(failure.failure_case), _TABLE_CHECKS[failure.check][1]
+        else:
+            column, check = str(failure.column), _describe_check(str(failure.check))
+        problems.append((column, check, failure.failure_case))
+    grouped: dict[tuple[str, str], list] = {}
+    for column, check, value in problems:
+        grouped.setdefault((column, check), []).append(value)
+    return [
+        {
+            "column": column,
+            "check": check,
+            "count": len(values),
+            "examples": [str(value) for value in dict.fromkeys(map(str, values))][:3],
+        }
+        for (column, check), values in sorted(grouped.items())
+    ]
+
+
+def _describe_check(check: str) -> str:
+    """Turn pandera's check names into words a data engineer reads at 3 a.m."""
+    if check.startswith("dtype("):
+        return f"wrong type: expected {check[len('dtype(') : -1].strip(chr(39))}"
+    if check.startswith("isin("):
+        return "unseen category"
+    if check.startswith("in_range("):
+        return f"out of range {check[len('in_range') :]}"
+    if check == "not_nullable":
+        return "missing values (nulls)"
+    if check == "field_uniqueness":
+        return "duplicate values"
+    if check == "amount_or_blank":
+        return "not an amount or blank"
+    return check

@@ -1,0 +1,30 @@
+"""params.yaml is read strictly: typos fail loudly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from churn.config import load_params
+from churn.paths import PROJECT_DIR
+from pydantic import ValidationError
+
+
+def test_the_committed_params_load():
+    params = load_params(PROJECT_DIR / "params.yaml")
+    assert params.evaluate.min_accuracy == 0.85
+    assert 0 < params.evaluate.min_recall < 1
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [("train", "C_value", 1.0), ("train", "C", -1.0), ("ingest", "scenario", "chaos")],
+)
+def test_typos_and_bad_values_are_refused(tmp_path, section, key, value):
+    params = yaml.safe_load((PROJECT_DIR / "params.yaml").read_text())
+    params[section][key] = value
+    path = Path(tmp_path / "params.yaml")
+    path.write_text(yaml.safe_dump(params))
+    with pytest.raises(ValidationError):
+        load_params(path)
