@@ -65,38 +65,38 @@ def format_problems(problems: list[dict]) -> str:
     """Render the problems as a short, readable report, one line per column and check."""
     lines = [f"batch rejected: {len(problems)} problem(s)"]
     for problem in problems:
-        examples = ", ".join(repr(value) for value in problem["examples"])
-        lines.append(
-            f"  - {problem['column']}: {problem['check']} "
-            f"({problem['count']} row(s); e.g. {examples})"
-        )
+        line = f"  - {problem['column']}: {problem['check']}"
+        if problem["count"]:
+            examples = ", ".join(repr(value) for value in problem["examples"])
+            line += f" ({problem['count']} row(s); e.g. {examples})"
+        lines.append(line)
     return "\n".join(lines)
 
 
 _TABLE_CHECKS = {
-    "column_in_dataframe": ("missing column", "the column is missing"),
-    "column_in_schema": ("unexpected column", "a column the schema does not know (renamed?)"),
+    "column_in_dataframe": "the column is missing",
+    "column_in_schema": "a column the schema does not know (renamed?)",
 }
 
 
 def _summarise(failures: pd.DataFrame) -> list[dict]:
-    """Group pandera's failure cases into one readable entry per column and check."""
-    problems = []
+    """Group pandera's failure cases into one readable entry per column and check.
+
+    Table-level problems (a missing or unknown column) carry no row count.
+    """
+    grouped: dict[tuple[str, str], list[str]] = {}
     for failure in failures.itertuples(index=False):
         if failure.check in _TABLE_CHECKS:
-            column, check = str(failure.failure_case), _TABLE_CHECKS[failure.check][1]
+            grouped.setdefault((str(failure.failure_case), _TABLE_CHECKS[failure.check]), [])
         else:
-            column, check = str(failure.column), _describe_check(str(failure.check))
-        problems.append((column, check, failure.failure_case))
-    grouped: dict[tuple[str, str], list] = {}
-    for column, check, value in problems:
-        grouped.setdefault((column, check), []).append(value)
+            key = (str(failure.column), _describe_check(str(failure.check)))
+            grouped.setdefault(key, []).append(str(failure.failure_case))
     return [
         {
             "column": column,
             "check": check,
             "count": len(values),
-            "examples": [str(value) for value in dict.fromkeys(map(str, values))][:3],
+            "examples": list(dict.fromkeys(values))[:3],
         }
         for (column, check), values in sorted(grouped.items())
     ]
