@@ -15,6 +15,8 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := true
 export DVC_NO_ANALYTICS := 1
 export MLFLOW_LOGGING_LEVEL := WARNING
+export MLFLOW_UV_AUTO_DETECT := false
+export MLFLOW_LOG_UV_FILES := false
 export UV_NO_PROGRESS := 1
 
 EXPORT_FLAGS := --frozen --no-hashes --no-dev --quiet

@@ -21,6 +21,9 @@ QUIET_ENVIRONMENT = {
     "DO_NOT_TRACK": "true",
     "DVC_NO_ANALYTICS": "1",
     "MLFLOW_LOGGING_LEVEL": "WARNING",
+    # MLflow would otherwise run `uv export` on every log_model (seconds each).
+    "MLFLOW_UV_AUTO_DETECT": "false",
+    "MLFLOW_LOG_UV_FILES": "false",
     "GIT_TERMINAL_PROMPT": "0",
 }
 
