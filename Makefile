@@ -23,8 +23,7 @@ EXPORT_FLAGS := --frozen --no-hashes --no-dev --quiet
 NOTEBOOKS := $(sort $(wildcard lessons/*/lesson.ipynb))
 # Tests use their own workspace, so a test run never clobbers a learner's notebooks' state.
 TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(CURDIR)/workspace/test-run
-PYTEST_EXPORT_FLAGS := --frozen --no-hashes --no-dev --quiet
-NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
+PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
 .PHONY: setup test lab clean lint canary lock capstone
 

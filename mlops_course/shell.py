@@ -7,6 +7,7 @@ is not always first on PATH inside a Jupyter kernel; ``run`` puts it there.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,9 @@ from mlops_course.workspace import QUIET_ENVIRONMENT
 def tool_environment() -> dict[str, str]:
     """Return this process's environment with the venv's ``bin`` first on PATH, quietly."""
     env = {**os.environ, **QUIET_ENVIRONMENT}
+    # Jupyter sets FORCE_COLOR, which makes DVC draw spinners into captured output.
+    env.pop("FORCE_COLOR", None)
+    env["TTY_COMPATIBLE"] = "0"
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
     return env
@@ -41,11 +45,11 @@ def run(
     result = subprocess.run(args, cwd=cwd, env=tool_environment(), capture_output=True, text=True)
     output = (result.stdout + result.stderr).strip()
     if show:
-        print(f"$ {' '.join(args)}")
+        print(f"$ {shlex.join(args)}")
         if output:
             print(output)
     if check and result.returncode != 0:
         raise RuntimeError(
-            f"`{' '.join(args)}` failed with exit code {result.returncode}:\n{output}"
+            f"`{shlex.join(args)}` failed with exit code {result.returncode}:\n{output}"
         )
     return output

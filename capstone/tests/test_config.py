@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
+
 from churn.config import load_params
 from churn.paths import PROJECT_DIR
-from pydantic import ValidationError
 
 
 def test_the_committed_params_load():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from churn.featurize import clean_total_charges, split
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+
+from churn import cli
 from churn.dvc_tools import copy_project, dvc
 from churn.paths import PROJECT_DIR
 from churn.validate import read_batch
@@ -35,10 +39,17 @@ def _set_params(project: Path, section: str, **values) -> None:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    copy = copy_project(PROJECT_DIR, tmp_path_factory.mktemp("pipeline") / "churn")
+def project(tmp_path_factory, empty_store):
+    """A scratch copy of the pipeline with its own DVC storage and MLflow store."""
+    root = tmp_path_factory.mktemp("pipeline")
+    (root / "state").mkdir()
+    shutil.copyfile(empty_store, root / "state" / "mlflow.db")
+    copy = copy_project(PROJECT_DIR, root / "churn")
     _set_params(copy, "ingest", rows=2000)
-    return copy
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHURN_STATE_DIR", str(root / "state"))
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        yield copy
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +78,14 @@ def test_a_training_parameter_reruns_only_train_and_evaluate(first_run, project)
     assert ran == ["train", "evaluate"]
 
 
-def _deliver(project: Path, table, tmp_path: Path) -> None:
-    """Make the outside world deliver this table as the next batch."""
-    batch = tmp_path / "delivered.csv"
-    table.to_csv(batch, index=False)
-    stages = yaml.safe_load((project / "dvc.yaml").read_text())
-    stages["stages"]["ingest"]["cmd"] = f"cp {batch} data/raw/customers.csv"
-    (project / "dvc.yaml").write_text(yaml.safe_dump(stages, sort_keys=False))
+def test_an_over_regularised_model_is_stopped_by_the_gate(first_run, project):
+    _set_params(project, "train", C=0.0001)  # a typo for 1.0: the model learns almost nothing
+    result, ran = _repro(project)
+    assert result.returncode != 0
+    assert ran == ["train", "evaluate"]
+    assert re.search(r"quality gate FAILED: accuracy 0\.\d+ is below 0\.85", result.stderr)
+    verdict = json.loads((project / "reports" / "metrics.json").read_text())
+    assert verdict["gate_passed"] is False
 
 
 def _break(kind: str):
@@ -96,12 +108,39 @@ def _break(kind: str):
     "kind",
     ["missing column", "renamed column", "wrong type", "out-of-range value", "unseen category"],
 )
-def test_a_bad_batch_stops_before_the_model(first_run, project, tmp_path, kind):
+def test_the_validate_stage_rejects_and_names_each_bad_batch(
+    first_run, project, tmp_path, capsys, kind
+):
+    """The validate stage's own command, on each kind of bad batch, in the pipeline's folder."""
     before = _fingerprints(project)
     table, expected = _break(kind)
-    _deliver(project, table, tmp_path)
+    table.to_csv(tmp_path / "delivered.csv", index=False)
+    code = cli.main(
+        [
+            "--params",
+            str(project / "params.yaml"),
+            "validate",
+            "--input",
+            str(tmp_path / "delivered.csv"),
+            "--output",
+            str(tmp_path / "accepted.csv"),
+            "--report",
+            str(tmp_path / "validation.json"),
+        ]
+    )
+    assert code == 1
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "accepted.csv").exists()
+    assert _fingerprints(project) == before
+
+
+def test_a_broken_month_stops_the_pipeline_before_the_model(first_run, project):
+    """The real ingest delivers a schema_break month: DVC stops at validate."""
+    before = _fingerprints(project)
+    _set_params(project, "ingest", month=2, scenario="schema_break")
     result, ran = _repro(project)
     assert result.returncode != 0
     assert ran == ["ingest", "validate"]
-    assert expected in result.stderr + result.stdout, result.stderr
+    assert "MonthlyCharges: the column is missing" in result.stderr
+    assert "PaymentMethod: unseen category" in result.stderr
     assert _fingerprints(project) == before, "the last good model and metrics must not change"

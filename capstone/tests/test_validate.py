@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+
 from churn import cli
 from churn.validate import BatchRejected, find_problems, validate_file
 

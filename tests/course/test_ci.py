@@ -68,3 +68,22 @@ def test_ci_run_sets_up_online_then_tests_offline():
     assert setup < offline
     assert "ip link set lo up && make test && make capstone" in script[offline:]
     assert "COURSE_CI=1" in script
+
+
+def test_make_test_runs_every_notebook_under_nbval_and_all_suites():
+    plan = subprocess.run(
+        ["make", "-n", "test"], cwd=COURSE_ROOT, capture_output=True, text=True
+    ).stdout
+    notebooks = sorted(COURSE_ROOT.glob("lessons/*/lesson.ipynb"))
+    assert notebooks
+    for notebook in notebooks:
+        assert str(notebook.relative_to(COURSE_ROOT)) in plan, notebook
+    for part in (
+        "--nbval-lax",
+        "--nbval-cell-timeout=120",
+        "--target=solutions",
+        "\ttests ",
+        "capstone/tests",
+        "COURSE_FAST=1",
+    ):
+        assert part in plan, part

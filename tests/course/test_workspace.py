@@ -98,3 +98,15 @@ def test_quiet_environment_sets_telemetry_off(monkeypatch):
     workspace.quiet_environment()
     assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "true"
     assert os.environ["DVC_NO_ANALYTICS"] == "1"
+
+
+def test_shell_run_shows_a_pasteable_command_and_raises_with_output(tmp_path, capsys):
+    from mlops_course import shell
+
+    output = shell.run(["git", "init", "-q", str(tmp_path / "my repo")])
+    assert output == ""
+    assert f"$ git init -q '{tmp_path / 'my repo'}'" in capsys.readouterr().out
+    with pytest.raises(RuntimeError, match="exit code 1") as failure:
+        shell.run(["git", "no-such-command"], show=False)
+    assert "not a git command" in str(failure.value)
+    assert "FORCE_COLOR" not in shell.tool_environment()

@@ -45,11 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="fit the model")
     train.add_argument("--train", type=Path, required=True, help="training split")
     train.add_argument("--model", type=Path, required=True, help="where the model goes")
+    train.add_argument("--run", type=Path, required=True, help="MLflow run record (JSON)")
     train.set_defaults(handler=_train)
 
     evaluate = commands.add_parser("evaluate", help="score the model and apply the gate")
     evaluate.add_argument("--model", type=Path, required=True, help="the trained model")
     evaluate.add_argument("--test", type=Path, required=True, help="held-out split")
+    evaluate.add_argument("--run", type=Path, required=True, help="the train stage's run record")
     evaluate.add_argument("--metrics", type=Path, required=True, help="metrics and verdict JSON")
     evaluate.set_defaults(handler=_evaluate)
 
@@ -84,7 +86,8 @@ def _train(args: argparse.Namespace) -> int:
     from churn.config import load_params
     from churn.train import train_file
 
-    train_file(args.train, args.model, load_params(args.params).train)
+    project = args.params.resolve().parent
+    train_file(args.train, args.model, args.run, load_params(args.params).train, project)
     return 0
 
 
@@ -92,7 +95,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     from churn.config import load_params
     from churn.evaluate import evaluate_file
 
-    evaluate_file(args.model, args.test, args.metrics, load_params(args.params).evaluate)
+    params = load_params(args.params).evaluate
+    verdict = evaluate_file(args.model, args.test, args.run, args.metrics, params)
+    if not verdict["gate_passed"]:
+        print("quality gate FAILED: " + "; ".join(verdict["gate_reasons"]), file=sys.stderr)
+        print(f"verdict: {args.metrics}", file=sys.stderr)
+        return 1
     return 0
 
 

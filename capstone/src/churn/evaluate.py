@@ -39,15 +39,30 @@ def gate(metrics: dict[str, float], params: EvaluateParams) -> list[str]:
 
 
 def evaluate_file(
-    model_path: Path, test_path: Path, metrics_path: Path, params: EvaluateParams
+    model_path: Path, test_path: Path, run_path: Path, metrics_path: Path, params: EvaluateParams
 ) -> dict:
-    """Score a saved model, write metrics and the gate verdict as JSON, and return them."""
+    """Score a saved model; write metrics and the gate verdict as JSON; log them to its run.
+
+    The verdict (``gate_passed``, ``gate_reasons``, ``run_id``, ``model_uri``)
+    is what registration reads: a model that failed the gate is never registered.
+    """
     import joblib
 
+    from churn.tracking import log_evaluation, read_run
+
     model = joblib.load(model_path)
+    run = read_run(run_path)
     metrics = score(model, pd.read_csv(test_path, dtype={"customerID": str}))
     reasons = gate(metrics, params)
-    result = {**metrics, "gate_passed": not reasons, "gate_reasons": reasons}
+    log_evaluation(run, metrics, reasons)
+    result = {
+        **metrics,
+        "gate_passed": not reasons,
+        "gate_reasons": reasons,
+        "thresholds": params.model_dump(),
+        "run_id": run["run_id"],
+        "model_uri": run["model_uri"],
+    }
     metrics_path.parent.mkdir(parents=True, exist_ok=True)
     metrics_path.write_text(json.dumps(result, indent=2) + "\n")
     log.info(

@@ -8,13 +8,15 @@ from pathlib import Path
 
 from churn import paths
 from churn.dvc_tools import configure_storage, dvc
+from churn.tracking import tracking_uri
 
 
 def run_story(project: Path | None = None) -> int:
     """Run the pipeline with DVC, push the data version, print a summary; return 0 or 1."""
     project = (project or paths.PROJECT_DIR).resolve()
     started = time.monotonic()
-    _say("1. Data storage", f"DVC cache {paths.dvc_cache_dir()}, remote {paths.dvc_remote_dir()}")
+    _say("1. Storage", f"DVC cache {paths.dvc_cache_dir()}, remote {paths.dvc_remote_dir()}")
+    print(f"   MLflow tracking store {tracking_uri()}")
     configure_storage(project)
 
     _say("2. Pipeline", "dvc repro: ingest -> validate -> featurize -> train -> evaluate")
@@ -32,11 +34,14 @@ def run_story(project: Path | None = None) -> int:
         f"accuracy {metrics['accuracy']:.3f}, churn recall {metrics['recall']:.3f}, "
         f"gate {'passed' if metrics['gate_passed'] else 'FAILED'}",
     )
+    print(f"   MLflow run {metrics['run_id']} (model {metrics['model_uri']})")
+    print(f"   see it: mlflow ui --backend-store-uri {tracking_uri()} --host 127.0.0.1")
     for label, relative in (
         ("raw data", "data/raw/customers.csv"),
         ("validation report", "reports/validation.json"),
         ("train / test splits", "data/processed/"),
         ("model", "models/model.joblib"),
+        ("MLflow run record", "models/run.json"),
         ("metrics and gate verdict", "reports/metrics.json"),
         ("pipeline lock (hashes of every dep and out)", "dvc.lock"),
     ):

@@ -1,7 +1,8 @@
-"""Fit the model on the training split and save it."""
+"""Fit the model on the training split, save it, and record the run in MLflow."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -20,12 +21,25 @@ def train_model(train: pd.DataFrame, params: TrainParams):
     return build_pipeline(params).fit(features, target)
 
 
-def train_file(train_path: Path, model_path: Path, params: TrainParams) -> None:
-    """Train on a CSV and write the fitted pipeline with joblib."""
+def train_file(
+    train_path: Path, model_path: Path, run_path: Path, params: TrainParams, project: Path
+) -> dict:
+    """Train on a CSV, write the model (joblib) and the MLflow run record (JSON).
+
+    Returns:
+        The run record: run id, model URI and tracking URI.
+    """
     import joblib
 
+    from churn.tracking import log_training
+
     log.info("training on %s", train_path)
-    model = train_model(pd.read_csv(train_path, dtype={"customerID": str}), params)
+    train = pd.read_csv(train_path, dtype={"customerID": str})
+    model = train_model(train, params)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, model_path)
-    log.info("saved %s", model_path)
+    features, _ = features_and_target(train)
+    run = log_training(model, features, params.model_dump(), train_path, project)
+    run_path.write_text(json.dumps(run, indent=2) + "\n")
+    log.info("saved %s; MLflow run %s", model_path, run["run_id"])
+    return run
