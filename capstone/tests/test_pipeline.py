@@ -71,18 +71,21 @@ def test_nothing_changed_means_nothing_runs(first_run, project):
     assert "Data and pipelines are up to date" in result.stdout
 
 
-def test_a_training_parameter_reruns_only_train_and_evaluate(first_run, project):
-    _set_params(project, "train", C=0.5)
-    result, ran = _repro(project)
-    assert result.returncode == 0, result.stderr
+@pytest.fixture(scope="module")
+def weakened_run(first_run, project):
+    """Change one training parameter: C=0.0001, a typo for 1.0 that leaves the model weak."""
+    _set_params(project, "train", C=0.0001)
+    return _repro(project)
+
+
+def test_a_training_parameter_reruns_only_train_and_evaluate(weakened_run):
+    _, ran = weakened_run
     assert ran == ["train", "evaluate"]
 
 
-def test_an_over_regularised_model_is_stopped_by_the_gate(first_run, project):
-    _set_params(project, "train", C=0.0001)  # a typo for 1.0: the model learns almost nothing
-    result, ran = _repro(project)
+def test_an_over_regularised_model_is_stopped_by_the_gate(weakened_run, project):
+    result, _ = weakened_run
     assert result.returncode != 0
-    assert ran == ["train", "evaluate"]
     assert re.search(r"quality gate FAILED: accuracy 0\.\d+ is below 0\.85", result.stderr)
     verdict = json.loads((project / "reports" / "metrics.json").read_text())
     assert verdict["gate_passed"] is False

@@ -71,6 +71,30 @@ def exercise(request: pytest.FixtureRequest):
     return load
 
 
+@pytest.fixture(scope="session")
+def exercise_file(request: pytest.FixtureRequest):
+    """Return a finder: ``exercise_file("03", "dvc.yaml")`` is that file's path in the target.
+
+    For exercises that are not Python modules (YAML, Dockerfiles). A missing
+    file fails the calling test with a plain message.
+    """
+    root = lessons_root(request.config.getoption("--target"))
+
+    def find(lesson: str, name: str) -> Path:
+        folder = exercises_dir(root, lesson)
+        if folder is None:
+            pytest.fail(
+                f"lesson {lesson} is missing: no {lesson}-*/exercises folder", pytrace=False
+            )
+        if not (folder / name).is_file():
+            pytest.fail(
+                f"the exercise file {folder.parent.name}/exercises/{name} is missing", pytrace=False
+            )
+        return folder / name
+
+    return find
+
+
 def load_exercise(root: Path, lesson: str, module: str) -> ModuleType:
     """Import ``root/<lesson>-*/exercises/<module>.py`` under a private name.
 
