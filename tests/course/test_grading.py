@@ -74,7 +74,7 @@ def classroom(tmp_path_factory) -> Path:
 def graded(classroom, tmp_path_factory):
     out = tmp_path_factory.mktemp("gradebook")
     started = time.monotonic()
-    book = gradebook.grade_class(classroom, out, timeout=20)
+    book = gradebook.grade_class(classroom, out, timeout=40)
     return book, out, time.monotonic() - started
 
 
@@ -115,7 +115,7 @@ def test_gradebook_files(graded):
 
 def test_grading_twice_gives_identical_json(graded, classroom, tmp_path):
     _, out, _ = graded
-    gradebook.grade_class(classroom, tmp_path, timeout=20)
+    gradebook.grade_class(classroom, tmp_path, timeout=40)
     assert (tmp_path / "grades.json").read_text() == (out / "grades.json").read_text()
 
 
