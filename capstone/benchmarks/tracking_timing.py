@@ -36,10 +36,14 @@ def main() -> None:
         params = load_params(PROJECT_DIR / "params.yaml").train
 
         timings = []
-        for attempt in range(3):
+        for _ in range(3):
             begin = time.perf_counter()
             run = train_file(
-                train_path, Path(scratch) / "m.joblib", Path(scratch) / "run.json", params, PROJECT_DIR
+                train_path,
+                Path(scratch) / "m.joblib",
+                Path(scratch) / "run.json",
+                params,
+                PROJECT_DIR,
             )
             timings.append(time.perf_counter() - begin)
 
@@ -50,7 +54,9 @@ def main() -> None:
         with mlflow.start_run():
             begin = time.perf_counter()
             mlflow.sklearn.log_model(
-                model, name="model", input_example=features.head(3),
+                model,
+                name="model",
+                input_example=features.head(3),
                 pip_requirements=["scikit-learn", "skops"],
             )
             log_model = time.perf_counter() - begin

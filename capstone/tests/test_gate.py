@@ -43,6 +43,7 @@ def test_a_model_trained_on_shuffled_labels_fails_evaluate(sample, state, tmp_pa
         "featurize: {test_share: 0.3, split_seed: 1}\n"
         "train: {C: 1.0, max_iter: 500, class_weight: balanced}\n"
         "evaluate: {min_accuracy: 0.85, min_recall: 0.70}\n"
+        "registry: {model_name: churn, margin: 0.005}\n"
     )
     train_args = ["train", "--train", str(tmp_path / "train.csv"), "--model", files["model.joblib"]]
     assert cli.main([*params, *train_args, "--run", files["run.json"]]) == 0

@@ -17,7 +17,7 @@ from churn.paths import PROJECT_DIR
 from churn.validate import read_batch
 
 SAMPLE = Path(__file__).parent / "data" / "sample_customers.csv"
-STAGES = ["ingest", "validate", "featurize", "train", "evaluate"]
+STAGES = ["ingest", "validate", "featurize", "train", "evaluate", "register"]
 GUARDED = ["models/model.joblib", "reports/metrics.json"]
 
 
@@ -84,8 +84,9 @@ def test_a_training_parameter_reruns_only_train_and_evaluate(weakened_run):
 
 
 def test_an_over_regularised_model_is_stopped_by_the_gate(weakened_run, project):
-    result, _ = weakened_run
+    result, ran = weakened_run
     assert result.returncode != 0
+    assert "register" not in ran, "a model that failed the gate must never be registered"
     assert re.search(r"quality gate FAILED: accuracy 0\.\d+ is below 0\.85", result.stderr)
     verdict = json.loads((project / "reports" / "metrics.json").read_text())
     assert verdict["gate_passed"] is False

@@ -55,6 +55,23 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--metrics", type=Path, required=True, help="metrics and verdict JSON")
     evaluate.set_defaults(handler=_evaluate)
 
+    register = commands.add_parser("register", help="register a gated model as challenger")
+    register.add_argument("--metrics", type=Path, required=True, help="the evaluate verdict")
+    register.add_argument("--out", type=Path, required=True, help="registration record (JSON)")
+    register.set_defaults(handler=_register)
+
+    promote = commands.add_parser("promote", help="make the challenger champion if it is better")
+    promote.add_argument("--test", type=Path, required=True, help="fresh held-out data")
+    promote.add_argument("--version", default=None, help="version to promote (default: challenger)")
+    promote.set_defaults(handler=_promote)
+
+    rollback = commands.add_parser("rollback", help="give production back to the previous champion")
+    rollback.add_argument("--reason", required=True, help="why, for the audit trail")
+    rollback.set_defaults(handler=_rollback)
+
+    status = commands.add_parser("status", help="show the champion and the challenger")
+    status.set_defaults(handler=_status)
+
     story = commands.add_parser("story", help="run the whole capstone end to end and report")
     story.add_argument("--project", type=Path, default=None, help="the capstone folder")
     story.set_defaults(handler=_story)
@@ -101,6 +118,75 @@ def _evaluate(args: argparse.Namespace) -> int:
         print("quality gate FAILED: " + "; ".join(verdict["gate_reasons"]), file=sys.stderr)
         print(f"verdict: {args.metrics}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _register(args: argparse.Namespace) -> int:
+    import json
+
+    from churn.config import load_params
+    from churn.registry import RegistryError, register
+
+    name = load_params(args.params).registry.model_name
+    try:
+        version = register(json.loads(args.metrics.read_text()), name)
+    except RegistryError as refused:
+        print(f"churn register: {refused}", file=sys.stderr)
+        return 1
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"name": name, "version": version}, indent=2) + "\n")
+    print(f"registered {name} version {version} as challenger")
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from churn.config import load_params
+    from churn.evaluate import held_out_accuracy
+    from churn.registry import RegistryError, promote
+
+    params = load_params(args.params).registry
+    try:
+        decision = promote(
+            lambda uri: held_out_accuracy(uri, args.test),
+            params.margin,
+            args.version,
+            params.model_name,
+        )
+    except RegistryError as refused:
+        print(f"churn promote: {refused}", file=sys.stderr)
+        return 1
+    verb = "promoted" if decision.promoted else "kept the champion; not promoted"
+    print(f"version {decision.challenger}: {verb} ({decision.reason})")
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from churn.config import load_params
+    from churn.registry import RegistryError, rollback
+
+    try:
+        version = rollback(args.reason, load_params(args.params).registry.model_name)
+    except RegistryError as refused:
+        print(f"churn rollback: {refused}", file=sys.stderr)
+        return 1
+    print(f"rolled back: version {version} is champion again ({args.reason})")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from churn.config import load_params
+    from churn.registry import status
+
+    name = load_params(args.params).registry.model_name
+    for role, version in status(name).items():
+        if version is None:
+            print(f"{role:<10} none")
+            continue
+        print(
+            f"{role:<10} {name} v{version['version']}  accuracy {version.get('accuracy')}  "
+            f"recall {version.get('recall')}  run {version.get('run_id')}  "
+            f"registered {version.get('registered_at')}"
+        )
     return 0
 
 

@@ -48,6 +48,13 @@ class EvaluateParams(_Section):
     min_recall: float = Field(ge=0, le=1)
 
 
+class RegistryParams(_Section):
+    """How the registry names the model and when a challenger may replace the champion."""
+
+    model_name: str = Field(min_length=1)
+    margin: float = Field(ge=0, le=1)
+
+
 class Params(_Section):
     """All of params.yaml."""
 
@@ -55,6 +62,7 @@ class Params(_Section):
     featurize: FeaturizeParams
     train: TrainParams
     evaluate: EvaluateParams
+    registry: RegistryParams
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:

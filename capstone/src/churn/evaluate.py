@@ -28,6 +28,14 @@ def score(model, test: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def held_out_accuracy(model_uri: str, test_path: Path) -> float:
+    """Accuracy of a logged or registered model on a held-out CSV."""
+    from churn.tracking import connect
+
+    model = connect().sklearn.load_model(model_uri)
+    return score(model, pd.read_csv(test_path, dtype={"customerID": str}))["accuracy"]
+
+
 def gate(metrics: dict[str, float], params: EvaluateParams) -> list[str]:
     """Return the reasons a model fails the gate (empty: it passes)."""
     reasons = []

@@ -19,7 +19,9 @@ def run_story(project: Path | None = None) -> int:
     print(f"   MLflow tracking store {tracking_uri()}")
     configure_storage(project)
 
-    _say("2. Pipeline", "dvc repro: ingest -> validate -> featurize -> train -> evaluate")
+    _say(
+        "2. Pipeline", "dvc repro: ingest -> validate -> featurize -> train -> evaluate -> register"
+    )
     repro = dvc(["repro"], project, check=False)
     print(_indent(repro.stdout + repro.stderr))
     if repro.returncode != 0:
@@ -43,11 +45,37 @@ def run_story(project: Path | None = None) -> int:
         ("model", "models/model.joblib"),
         ("MLflow run record", "models/run.json"),
         ("metrics and gate verdict", "reports/metrics.json"),
+        ("registration record", "reports/registration.json"),
         ("pipeline lock (hashes of every dep and out)", "dvc.lock"),
     ):
         print(f"   {label:<45} {project / relative}")
+    _promote_and_report(project)
     print(f"\nDone in {time.monotonic() - started:.1f} s.")
     return 0
+
+
+def _promote_and_report(project: Path) -> None:
+    """Give the registered challenger its chance, then show who serves production."""
+    from churn.config import load_params
+    from churn.evaluate import held_out_accuracy
+    from churn.registry import RegistryError, promote, status
+
+    params = load_params(project / "params.yaml").registry
+    test = project / "data" / "processed" / "test.csv"
+    _say("4. Registry", f"model '{params.model_name}', promotion margin {params.margin}")
+    try:
+        decision = promote(
+            lambda uri: held_out_accuracy(uri, test), params.margin, name=params.model_name
+        )
+        print(f"   version {decision.challenger}: {decision.reason}")
+    except RegistryError as nothing_to_do:
+        print(f"   {nothing_to_do}")
+    for role, version in status(params.model_name).items():
+        if version is None:
+            print(f"   {role:<10} none")
+        else:
+            accuracy, run = version.get("accuracy"), version.get("run_id")
+            print(f"   {role:<10} v{version['version']} (accuracy {accuracy}, run {run})")
 
 
 def _say(title: str, detail: str) -> None:
