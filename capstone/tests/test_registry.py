@@ -75,6 +75,13 @@ def test_champion_challenger_promotion_and_rollback(logged):
     assert registry.history()[-1]["detail"].endswith("complaints from the retention team")
 
 
+def test_registering_the_same_run_twice_gives_the_same_version(logged):
+    verdict = logged(0.88)
+    assert registry.register(verdict) == "1"
+    assert registry.register(verdict) == "1"
+    assert [e["event"] for e in registry.history()] == ["registered"]
+
+
 def test_a_margin_is_required_not_just_a_tie(logged):
     registry.register(logged(0.88))
     registry.promote(_scorer({"1": 0.88}), margin=0.005)

@@ -87,3 +87,18 @@ def test_make_test_runs_every_notebook_under_nbval_and_all_suites():
         "COURSE_FAST=1",
     ):
         assert part in plan, part
+
+
+def test_capstone_workflow_registers_only_after_the_gate():
+    workflow = yaml.safe_load((COURSE_ROOT / ".github/workflows/capstone.yml").read_text())
+    assert {"push", "schedule"} <= set(workflow[True])
+    jobs = workflow["jobs"]
+    assert jobs["register"]["needs"] == "train-and-gate"
+    assert jobs["train-and-gate"]["needs"] == "test"
+    runs = [step["run"] for job in jobs.values() for step in job["steps"] if "run" in step]
+    assert "make capstone-train" in runs and "make capstone-register" in runs
+    for command in runs:
+        target = command.removeprefix("make ").strip()
+        assert command.startswith("make ") and " " not in target, f"not a make target: {command}"
+        result = subprocess.run(["make", "-n", target], cwd=COURSE_ROOT, capture_output=True)
+        assert result.returncode == 0, f"make {target} does not exist"

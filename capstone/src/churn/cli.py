@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="show the champion and the challenger")
     status.set_defaults(handler=_status)
 
+    storage = commands.add_parser(
+        "storage", help="point DVC's cache and remote at the state folder"
+    )
+    storage.add_argument("--project", type=Path, default=None, help="the capstone folder")
+    storage.set_defaults(handler=_storage)
+
     story = commands.add_parser("story", help="run the whole capstone end to end and report")
     story.add_argument("--project", type=Path, default=None, help="the capstone folder")
     story.set_defaults(handler=_story)
@@ -142,7 +148,7 @@ def _register(args: argparse.Namespace) -> int:
 def _promote(args: argparse.Namespace) -> int:
     from churn.config import load_params
     from churn.evaluate import held_out_accuracy
-    from churn.registry import RegistryError, promote
+    from churn.registry import NothingToPromote, RegistryError, promote
 
     params = load_params(args.params).registry
     try:
@@ -152,6 +158,9 @@ def _promote(args: argparse.Namespace) -> int:
             args.version,
             params.model_name,
         )
+    except NothingToPromote as nothing:
+        print(f"churn promote: {nothing}")
+        return 0
     except RegistryError as refused:
         print(f"churn promote: {refused}", file=sys.stderr)
         return 1
@@ -187,6 +196,15 @@ def _status(args: argparse.Namespace) -> int:
             f"recall {version.get('recall')}  run {version.get('run_id')}  "
             f"registered {version.get('registered_at')}"
         )
+    return 0
+
+
+def _storage(args: argparse.Namespace) -> int:
+    from churn.dvc_tools import configure_storage
+    from churn.paths import PROJECT_DIR
+
+    config = configure_storage(args.project or PROJECT_DIR)
+    print(f"DVC storage configured in {config}")
     return 0
 
 

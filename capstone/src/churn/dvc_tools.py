@@ -30,14 +30,15 @@ def dvc(args: list[str], project: Path, check: bool = True) -> subprocess.Comple
     return result
 
 
-def write_storage_config(project: Path, cache: Path, remote: Path) -> Path:
+def write_storage_config(project: Path, cache: Path, remote: Path | str) -> Path:
     """Point a project's DVC cache and default remote at two folders; return the config file.
 
     Writes ``.dvc/config.local`` (git-ignored by DVC): the same file that
     ``dvc config --local`` and ``dvc remote add --local`` write, without paying
     for a DVC start-up each. The remote stands in for blob storage (S3, GCS).
     """
-    remote.mkdir(parents=True, exist_ok=True)
+    if isinstance(remote, Path):
+        remote.mkdir(parents=True, exist_ok=True)
     config = project / ".dvc" / "config.local"
     text = (
         "[core]\n"
@@ -54,8 +55,10 @@ def write_storage_config(project: Path, cache: Path, remote: Path) -> Path:
 
 
 def configure_storage(project: Path) -> Path:
-    """Keep the project's DVC cache and remote in the state folder, outside git."""
-    return write_storage_config(project, paths.dvc_cache_dir(), paths.dvc_remote_dir())
+    """Keep the project's DVC cache in the state folder; the remote there too, or at
+    ``DVC_REMOTE_URL`` when set (e.g. ``s3://bucket/churn`` from a CI secret)."""
+    remote = os.environ.get("DVC_REMOTE_URL") or paths.dvc_remote_dir()
+    return write_storage_config(project, paths.dvc_cache_dir(), remote)
 
 
 def copy_project(project: Path, destination: Path) -> Path:

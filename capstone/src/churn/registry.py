@@ -27,6 +27,10 @@ class RegistryError(Exception):
     """A registry request that was refused; nothing was changed."""
 
 
+class NothingToPromote(RegistryError):
+    """There is no challenger waiting: not an error for a scheduled run."""
+
+
 @dataclass(frozen=True)
 class Decision:
     """The outcome of a promotion attempt."""
@@ -61,8 +65,11 @@ def register(verdict: dict, name: str = MODEL_NAME) -> str:
         reasons = "; ".join(verdict.get("gate_reasons") or ["no gate verdict"])
         raise RegistryError(f"refusing to register a model that failed the gate: {reasons}")
     mlflow = connect()
-    version = mlflow.register_model(verdict["model_uri"], name).version
     registry = mlflow.MlflowClient()
+    existing = _version_of_run(registry, name, verdict["run_id"])
+    if existing is not None:
+        return existing  # re-running the stage must not register the same model twice
+    version = mlflow.register_model(verdict["model_uri"], name).version
     run = registry.get_run(verdict["run_id"])
     tags = {
         "gate": "passed",
@@ -96,7 +103,7 @@ def promote(
     registry = client()
     challenger = version or _alias_version(registry, name, CHALLENGER)
     if challenger is None:
-        raise RegistryError(f"no challenger to promote: register a model first ({name})")
+        raise NothingToPromote(f"no challenger to promote: register a model first ({name})")
     tags = _version(registry, name, challenger).tags
     if tags.get("gate") != "passed":
         raise RegistryError(f"version {challenger} did not pass the quality gate; not promoting")
@@ -194,6 +201,15 @@ def _record(registry, name: str, event: str, version: str | None, detail: str) -
         {"at": _now(), "by": _who(), "event": event, "version": version, "detail": detail}
     )
     registry.set_registered_model_tag(name, HISTORY_TAG, json.dumps(events[-HISTORY_LENGTH:]))
+
+
+def _version_of_run(registry, name: str, run_id: str) -> str | None:
+    """The version already registered from this training run, if any."""
+    try:
+        found = registry.search_model_versions(f"name = '{name}' and tags.run_id = '{run_id}'")
+    except Exception:  # noqa: BLE001 - the registered model does not exist yet
+        return None
+    return str(found[0].version) if found else None
 
 
 def _alias_version(registry, name: str, alias: str) -> str | None:
