@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     stop.set_defaults(handler=_stop)
 
     starters = commands.add_parser("starters", help="write the learner starters from solutions/")
+    starters.add_argument("lesson", nargs="?", default=None, help="one lesson, e.g. 05")
     starters.add_argument(
         "--check", action="store_true", help="only report starters that are stale (exit 1)"
     )
@@ -108,7 +109,8 @@ def _starters(args: argparse.Namespace) -> int:
             if stale:
                 print("run 'course starters' to regenerate them")
             return 1 if stale else 0
-        written = starters.write_starters(COURSE_ROOT)
+        lesson = f"{int(args.lesson):02d}" if args.lesson else "[0-9][0-9]"
+        written = starters.write_starters(COURSE_ROOT, lesson)
     except starters.MarkerError as error:
         print(f"course starters: {error}", file=sys.stderr)
         return 2

@@ -109,10 +109,10 @@ def count_regions(path: Path) -> int:
     return len(find_regions(path.read_text(), path.name, path.suffix == ".py"))
 
 
-def solution_files(course_root: Path) -> list[tuple[Path, Path]]:
-    """List (solution file, starter file) pairs for every lesson's exercises."""
+def solution_files(course_root: Path, lesson: str = "[0-9][0-9]") -> list[tuple[Path, Path]]:
+    """List (solution file, starter file) pairs for every lesson's exercises (or one lesson's)."""
     pairs = []
-    for exercises in sorted((course_root / "solutions").glob("[0-9][0-9]-*/exercises")):
+    for exercises in sorted((course_root / "solutions").glob(f"{lesson}-*/exercises")):
         lesson = exercises.parent.name
         for source in sorted(exercises.rglob("*")):
             if source.is_file() and "__pycache__" not in source.parts:
@@ -123,10 +123,10 @@ def solution_files(course_root: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def write_starters(course_root: Path) -> list[Path]:
-    """Write every starter from its solution; return the files written."""
+def write_starters(course_root: Path, lesson: str = "[0-9][0-9]") -> list[Path]:
+    """Write every starter (or one lesson's) from its solution; return the files written."""
     written = []
-    for source, target in solution_files(course_root):
+    for source, target in solution_files(course_root, lesson):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(make_starter(source.read_text(), source.name))
         written.append(target)

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
 import pytest
 
 from churn import registry
@@ -39,7 +48,59 @@ def _scorer(scores: dict[str, float]):
     return lambda uri: scores[uri.rsplit("/", 1)[1]]
 
 
-def test_champion_challenger_promotion_and_rollback(logged):
+@pytest.fixture(scope="module")
+def tracking_server(tmp_path_factory, empty_store):
+    """A real MLflow tracking server on 127.0.0.1, over a copy of the empty store."""
+    folder = tmp_path_factory.mktemp("server")
+    shutil.copyfile(empty_store, folder / "mlflow.db")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        str(Path(sys.executable).parent / "mlflow"),
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{folder / 'mlflow.db'}",
+        "--artifacts-destination",
+        str(folder / "artifacts"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    with open(folder / "server.log", "wb") as log:
+        server = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2):
+                    break
+            except OSError:
+                assert server.poll() is None, (folder / "server.log").read_text()[-2000:]
+                assert time.monotonic() < deadline, "the MLflow server did not start in 90 s"
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+
+
+@pytest.fixture(params=["sqlite-file", "tracking-server"])
+def backend(request, state, monkeypatch):
+    """Run a test against the SQLite file and against a real tracking server."""
+    if request.param == "tracking-server":
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", request.getfixturevalue("tracking_server"))
+    return request.param
+
+
+def test_champion_challenger_promotion_and_rollback(backend, logged):
     scores = {"1": 0.88, "2": 0.86, "3": 0.90}
     assert registry.register(logged(0.88)) == "1"
     first = registry.promote(_scorer(scores), margin=0.005)
