@@ -7,6 +7,7 @@ Usage: python capstone/benchmarks/pipeline_timing.py [--rows 5000]
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import tempfile
 import time
@@ -16,6 +17,7 @@ import yaml
 
 from churn.dvc_tools import copy_project, dvc
 from churn.paths import PROJECT_DIR
+from churn.tracking import connect
 
 
 def timed_repro(project: Path) -> tuple[float, list[str]]:
@@ -31,6 +33,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000, help="customers in the batch")
     rows = parser.parse_args().rows
     with tempfile.TemporaryDirectory(prefix="churn-bench-") as scratch:
+        # Its own state folder: the real MLflow store and registry stay untouched.
+        os.environ["CHURN_STATE_DIR"] = str(Path(scratch) / "state")
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+        connect()  # create and migrate the store now, outside the timings
         project = copy_project(PROJECT_DIR, Path(scratch) / "churn")
         params_path = project / "params.yaml"
         params = yaml.safe_load(params_path.read_text())

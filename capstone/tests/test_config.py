@@ -29,3 +29,22 @@ def test_typos_and_bad_values_are_refused(tmp_path, section, key, value):
     path.write_text(yaml.safe_dump(params))
     with pytest.raises(ValidationError):
         load_params(path)
+
+
+def test_a_missing_file_is_a_clear_error_not_a_traceback(tmp_path, capsys):
+    from churn import cli
+
+    missing = tmp_path / "nowhere.csv"
+    code = cli.main(
+        [
+            "validate",
+            "--input",
+            str(missing),
+            "--output",
+            str(tmp_path / "o.csv"),
+            "--report",
+            str(tmp_path / "r.json"),
+        ]
+    )
+    assert code == 2
+    assert f"No such file or directory: {missing}" in capsys.readouterr().err

@@ -13,21 +13,35 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from churn.paths import PROJECT_DIR
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``churn`` command line and return its exit code."""
     args = _parser().parse_args(argv)
+    if args.params is None:
+        # In a stage, DVC runs us in the project folder; elsewhere, use the project's file.
+        local = Path("params.yaml")
+        args.params = local if local.exists() else PROJECT_DIR / "params.yaml"
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     try:
         return args.handler(args)
     except ValidationError as error:
         print(f"churn: {args.params} is not valid:\n{error}", file=sys.stderr)
         return 2
+    except FileNotFoundError as error:
+        print(f"churn: {error.strerror}: {error.filename}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="churn", description="The churn capstone pipeline.")
-    parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="params file")
+    parser.add_argument(
+        "--params",
+        type=Path,
+        default=None,
+        help="params file (default: ./params.yaml, else the project's)",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check a raw batch against the schema")
