@@ -148,7 +148,7 @@ def test_a_margin_is_required_not_just_a_tie(logged):
     registry.promote(_scorer({"1": 0.88}), margin=0.005)
     registry.register(logged(0.884))
     assert not registry.promote(_scorer({"1": 0.88, "2": 0.884}), margin=0.005).promoted
-    assert registry.promote(_scorer({"1": 0.88, "2": 0.885}), margin=0.005).promoted
+    assert registry.promote(_scorer({"1": 0.88, "2": 0.886}), margin=0.005).promoted
 
 
 def test_bad_requests_are_refused_and_change_nothing(logged):

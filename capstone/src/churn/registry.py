@@ -91,7 +91,7 @@ def register(verdict: dict, name: str = MODEL_NAME) -> str:
 def promote(
     score_version, margin: float, version: str | None = None, name: str = MODEL_NAME
 ) -> Decision:
-    """Make the challenger champion if it beats the champion by ``margin``.
+    """Make the challenger champion if it beats the champion by more than ``margin``.
 
     Args:
         score_version: a function ``(model_uri) -> accuracy`` that scores a
@@ -115,7 +115,9 @@ def promote(
         decision = Decision(True, challenger, None, "first champion", challenger_score)
     else:
         champion_score = score_version(f"models:/{name}/{champion}")
-        better = challenger_score >= champion_score + margin
+        # Strictly better by more than the margin: a tie, or a gain of exactly the
+        # margin, keeps the champion (the same rule lesson 07 teaches).
+        better = challenger_score > champion_score + margin
         reason = (
             f"challenger {challenger_score:.4f} vs champion {champion_score:.4f}, "
             f"margin {margin}: {'promoted' if better else 'kept the champion'}"
