@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mlops_course.grading.runner import LessonOutcome, collect_points, run_lesson
 from mlops_course.grading.targets import course_lessons, exercises_dir, lessons_root
+from mlops_course.grading.warm import stop_servers
 
 DEFAULT_TIMEOUT = 90.0
 DEFAULT_MEMORY_MB = 4096
@@ -48,13 +49,16 @@ def grade_class(
         for lesson, tests in collect_points(lessons).items()
     }
     pairs = [(learner, lesson) for learner in learners for lesson in lessons]
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        outcomes = list(
-            pool.map(
-                lambda pair: _grade_pair(submissions / pair[0], pair[1], timeout, memory_mb),
-                pairs,
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            outcomes = list(
+                pool.map(
+                    lambda pair: _grade_pair(submissions / pair[0], pair[1], timeout, memory_mb),
+                    pairs,
+                )
             )
-        )
+    finally:
+        stop_servers()
     book = _gradebook(learners, lessons, maximum, dict(zip(pairs, outcomes, strict=True)))
     _write(book, out)
     return book
@@ -96,6 +100,7 @@ def _grade_pair(folder: Path, lesson: str, timeout: float, memory_mb: int) -> Le
             memory_mb=memory_mb,
             workspace=Path(scratch) / "workspace",
             hide=scratch,
+            warm=True,
         )
 
 

@@ -64,6 +64,8 @@ def run_lesson(
     memory_mb: int | None = None,
     workspace: Path | None = None,
     hide: str | None = None,
+    warm: bool = False,
+    first_failure: bool = False,
 ) -> LessonOutcome:
     """Run one lesson's tests against ``target`` in a child process.
 
@@ -71,37 +73,31 @@ def run_lesson(
         lesson: the lesson number, e.g. ``"04"``.
         target: ``lessons``, ``solutions`` or a folder of ``NN-slug/exercises``.
         timeout: seconds before the whole run is killed (an infinite loop).
-        memory_mb: address-space limit of the child process.
+        memory_mb: memory (data segment) limit of the child process.
         workspace: the ``COURSE_WORKSPACE`` the tests use (default: a temp folder).
         hide: a path to replace by ``<submission>`` in messages, so reports
             do not depend on where the copy was made.
+        warm: fork the run from a process that has imported the heavy
+            libraries already (worth it when grading many runs).
+        first_failure: stop at the first failing test (pytest ``-x``).
     """
     with tempfile.TemporaryDirectory(prefix=f"course-grade-{lesson}-") as scratch:
         report = Path(scratch) / "report.json"
         command = [*_pytest_command(report), f"--target={target}", str(lesson_test_file(lesson))]
+        if first_failure:
+            command.insert(-1, "-x")
         env = grading_environment(workspace or Path(scratch) / "workspace")
-        process = subprocess.Popen(
-            command,
-            cwd=COURSE_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=(lambda: _limit_memory(memory_mb)) if memory_mb else None,
-        )
-        try:
-            output, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
+        code, output = (_run_warm if warm else _run_cold)(command, env, scratch, timeout, memory_mb)
+        if code is None:
             return LessonOutcome(
                 lesson,
                 "timeout",
                 f"stopped after {timeout:g} s: an endless loop, or code that waits forever?",
             )
         if not report.exists():
-            tail = _last_line(output.decode(errors="replace"))
+            tail = _last_line(output)
             cause = (
-                f"the test process ended with exit code {process.returncode} before it "
+                f"the test process ended with exit code {code} before it "
                 "could report (a call to os._exit, a crash, or running out of memory?)"
             )
             return LessonOutcome(
@@ -113,6 +109,35 @@ def run_lesson(
         for test in tests:
             test["message"] = test["message"].replace(str(hide), "<submission>")
     return LessonOutcome(lesson, "graded", tests=tests, collected=written["collected"])
+
+
+def _run_cold(command, env, scratch, timeout, memory_mb) -> tuple[int | None, str]:
+    """A fresh ``python -m pytest`` process; returns (exit code or None on timeout, output)."""
+    process = subprocess.Popen(
+        command,
+        cwd=COURSE_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=(lambda: _limit_memory(memory_mb)) if memory_mb else None,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        return None, ""
+    return process.returncode, output.decode(errors="replace")
+
+
+def _run_warm(command, env, scratch, timeout, memory_mb) -> tuple[int | None, str]:
+    """The same run, forked from the warm grading server."""
+    from mlops_course.grading.warm import run_pytest
+
+    log = Path(scratch) / "output.log"
+    args = command[3:]  # drop "python -m pytest"
+    code = run_pytest(args, env, COURSE_ROOT, log, timeout, memory_mb)
+    return code, log.read_text(errors="replace") if log.exists() else ""
 
 
 def _pytest_command(report: Path) -> list[str]:
@@ -146,7 +171,7 @@ def grading_environment(workspace: Path | str) -> dict[str, str]:
 
 def _limit_memory(memory_mb: int) -> None:
     limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -238,6 +238,8 @@ def _stub_cases() -> list[tuple[str, Path, int]]:
 
 def test_each_solution_region_is_tested(tmp_path):
     """Stub out one solution region at a time: that lesson's tests must catch it."""
+    from mlops_course.grading.runner import run_lesson
+    from mlops_course.grading.warm import stop_servers
 
     def survives(case: tuple[str, Path, int]) -> str | None:
         lesson, source, region = case
@@ -246,14 +248,22 @@ def test_each_solution_region_is_tested(tmp_path):
         shutil.copytree(COURSE_ROOT / "solutions" / folder, root / folder)
         stubbed = root / source.relative_to(COURSE_ROOT / "solutions")
         stubbed.write_text(starters.make_starter(source.read_text(), source.name, only=region))
-        result = _run_lesson_tests(root, lesson, root / "report.json", "-x")
-        return None if result.returncode == 1 else f"{source.name} region {region + 1}"
+        outcome = run_lesson(
+            lesson, root, timeout=120, workspace=root / "workspace", warm=True, first_failure=True
+        )
+        caught = outcome.status != "graded" or any(
+            test["outcome"] != "passed" for test in outcome.tests
+        )
+        return None if caught else f"{source.name} region {region + 1}"
 
     cases = _stub_cases()
     assert cases
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        untested = [name for name in pool.map(survives, cases) if name]
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            untested = [name for name in pool.map(survives, cases) if name]
+    finally:
+        stop_servers()
     print(f"stub proof: {len(cases)} regions in {time.monotonic() - started:.1f} s")
     assert not untested, f"no test fails when these regions are stubbed: {untested}"
 
