@@ -46,7 +46,7 @@ def collect_points(lessons: list[str]) -> dict[str, list[dict]]:
     with tempfile.TemporaryDirectory(prefix="course-collect-") as scratch:
         report = Path(scratch) / "collected.json"
         files = [str(lesson_test_file(lesson)) for lesson in lessons]
-        command = [*_pytest_command(report), "--collect-only", "--target=solutions", *files]
+        command = [*pytest_command(report), "--collect-only", "--target=solutions", *files]
         subprocess.run(
             command, cwd=COURSE_ROOT, capture_output=True, env=grading_environment(scratch)
         )
@@ -83,7 +83,7 @@ def run_lesson(
     """
     with tempfile.TemporaryDirectory(prefix=f"course-grade-{lesson}-") as scratch:
         report = Path(scratch) / "report.json"
-        command = [*_pytest_command(report), f"--target={target}", str(lesson_test_file(lesson))]
+        command = [*pytest_command(report), f"--target={target}", str(lesson_test_file(lesson))]
         if first_failure:
             command.insert(-1, "-x")
         env = grading_environment(workspace or Path(scratch) / "workspace")
@@ -140,7 +140,8 @@ def _run_warm(command, env, scratch, timeout, memory_mb) -> tuple[int | None, st
     return code, log.read_text(errors="replace") if log.exists() else ""
 
 
-def _pytest_command(report: Path) -> list[str]:
+def pytest_command(report: Path) -> list[str]:
+    """``python -m pytest`` as every grading run starts it, writing its report to ``report``."""
     return [
         sys.executable,
         "-m",

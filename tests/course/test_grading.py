@@ -16,7 +16,7 @@ import pytest
 from mlops_course import starters
 from mlops_course.grading import gradebook
 from mlops_course.grading.check import check_lesson
-from mlops_course.grading.runner import grading_environment, lesson_test_file
+from mlops_course.grading.runner import grading_environment, pytest_command
 from mlops_course.grading.targets import course_lessons
 from mlops_course.workspace import COURSE_ROOT
 
@@ -195,21 +195,10 @@ def test_plugin_turns_failures_into_teaching_messages(tmp_path):
     assert sum(test["earned"] for test in tests.values()) == 0
 
 
-def _run_lesson_tests(target: Path, lesson: str | None, report: Path, *extra: str):
-    files = [str(lesson_test_file(lesson))] if lesson else ["tests/lessons"]
+def _run_lesson_tests(target: Path, report: Path):
+    """All lessons' grading tests against ``target`` in one process."""
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"--target={target}",
-            f"--grade-json={report}",
-            *extra,
-            *files,
-        ],
+        [*pytest_command(report), f"--target={target}", "tests/lessons"],
         cwd=COURSE_ROOT,
         capture_output=True,
         text=True,
@@ -220,7 +209,7 @@ def _run_lesson_tests(target: Path, lesson: str | None, report: Path, *extra: st
 def test_every_graded_test_fails_against_the_starters(tmp_path):
     _use_fresh_starters(tmp_path)
     report = tmp_path / "report.json"
-    _run_lesson_tests(tmp_path / "lessons", None, report)
+    _run_lesson_tests(tmp_path / "lessons", report)
     results = json.loads(report.read_text())["results"]
     graded = [test for test in results if test["points"] > 0]
     assert graded, "no graded tests ran"

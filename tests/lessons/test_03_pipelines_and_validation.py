@@ -19,7 +19,6 @@ import pandas as pd
 import pytest
 
 from mlops_course import data
-from mlops_course.grading.targets import exercises_dir, lessons_root
 
 # DVC 3.67 warns about its own use of a trie library; nothing a learner can act on.
 pytestmark = pytest.mark.filterwarnings("ignore:_NoneStep.value:DeprecationWarning")
@@ -661,21 +660,12 @@ done("evaluate")
 ORDER = list(STAGES)
 
 
-def exercise_file(config: pytest.Config, lesson: str, name: str) -> Path:
-    """The learner's non-Python exercise file, or fail with a plain message."""
-    root = lessons_root(config.getoption("--target"))
-    folder = exercises_dir(root, lesson)
-    if folder is None or not (folder / name).is_file():
-        pytest.fail(f"the exercise file {lesson}-*/exercises/{name} is missing", pytrace=False)
-    return folder / name
-
-
 @pytest.fixture(scope="module")
-def dvc_yaml(request) -> dict:
+def dvc_yaml(exercise_file) -> dict:
     """The learner's dvc.yaml, parsed; fails with the YAML error if it does not parse."""
     import yaml
 
-    path = exercise_file(request.config, "03", "dvc.yaml")
+    path = exercise_file("03", "dvc.yaml")
     try:
         loaded = yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
@@ -789,7 +779,7 @@ def test_evaluate_stage_declares_its_metric(dvc_yaml):
 
 
 @pytest.fixture(scope="module")
-def pipeline_runs(request, tmp_path_factory) -> dict:
+def pipeline_runs(exercise_file, tmp_path_factory) -> dict:
     """Run the learner's dvc.yaml in a scratch git + DVC project, step by step.
 
     Returns each step's stages that ran (in order, from the scripts' log) or the
@@ -798,7 +788,7 @@ def pipeline_runs(request, tmp_path_factory) -> dict:
     """
     if shutil.which("git") is None:
         pytest.skip("git is not installed here")
-    source = exercise_file(request.config, "03", "dvc.yaml")
+    source = exercise_file("03", "dvc.yaml")
     project = tmp_path_factory.mktemp("pipeline")
     (project / "src").mkdir()
     for name, body in SCRIPTS.items():

@@ -161,17 +161,11 @@ def _register(args: argparse.Namespace) -> int:
 
 def _promote(args: argparse.Namespace) -> int:
     from churn.config import load_params
-    from churn.evaluate import held_out_accuracy
-    from churn.registry import NothingToPromote, RegistryError, promote
+    from churn.registry import NothingToPromote, RegistryError, promote_on_held_out
 
     params = load_params(args.params).registry
     try:
-        decision = promote(
-            lambda uri: held_out_accuracy(uri, args.test),
-            params.margin,
-            args.version,
-            params.model_name,
-        )
+        decision = promote_on_held_out(args.test, params.margin, args.version, params.model_name)
     except NothingToPromote as nothing:
         print(f"churn promote: {nothing}")
         return 0
@@ -198,18 +192,9 @@ def _rollback(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     from churn.config import load_params
-    from churn.registry import status
+    from churn.registry import describe_status
 
-    name = load_params(args.params).registry.model_name
-    for role, version in status(name).items():
-        if version is None:
-            print(f"{role:<10} none")
-            continue
-        print(
-            f"{role:<10} {name} v{version['version']}  accuracy {version.get('accuracy')}  "
-            f"recall {version.get('recall')}  run {version.get('run_id')}  "
-            f"registered {version.get('registered_at')}"
-        )
+    print("\n".join(describe_status(load_params(args.params).registry.model_name)))
     return 0
 
 

@@ -127,6 +127,15 @@ def promote(
     return decision
 
 
+def promote_on_held_out(
+    test_path, margin: float, version: str | None = None, name: str = MODEL_NAME
+) -> Decision:
+    """``promote``, scoring champion and challenger on the same held-out CSV."""
+    from churn.evaluate import held_out_accuracy
+
+    return promote(lambda uri: held_out_accuracy(uri, test_path), margin, version, name)
+
+
 def rollback(reason: str, name: str = MODEL_NAME) -> str:
     """Give the champion alias back to the previous champion; return that version.
 
@@ -162,6 +171,21 @@ def status(name: str = MODEL_NAME) -> dict:
             else {"version": version, **_version(registry, name, version).tags}
         )
     return roles
+
+
+def describe_status(name: str = MODEL_NAME) -> list[str]:
+    """One readable line per role: version, metrics, run and when it was registered."""
+    lines = []
+    for role, version in status(name).items():
+        if version is None:
+            lines.append(f"{role:<10} none")
+            continue
+        lines.append(
+            f"{role:<10} {name} v{version['version']}  accuracy {version.get('accuracy')}  "
+            f"recall {version.get('recall')}  run {version.get('run_id')}  "
+            f"registered {version.get('registered_at')}"
+        )
+    return lines
 
 
 def history(name: str = MODEL_NAME) -> list[dict]:

@@ -57,25 +57,18 @@ def run_story(project: Path | None = None) -> int:
 def _promote_and_report(project: Path) -> None:
     """Give the registered challenger its chance, then show who serves production."""
     from churn.config import load_params
-    from churn.evaluate import held_out_accuracy
-    from churn.registry import RegistryError, promote, status
+    from churn.registry import RegistryError, describe_status, promote_on_held_out
 
     params = load_params(project / "params.yaml").registry
     test = project / "data" / "processed" / "test.csv"
     _say("4. Registry", f"model '{params.model_name}', promotion margin {params.margin}")
     try:
-        decision = promote(
-            lambda uri: held_out_accuracy(uri, test), params.margin, name=params.model_name
-        )
+        decision = promote_on_held_out(test, params.margin, name=params.model_name)
         print(f"   version {decision.challenger}: {decision.reason}")
     except RegistryError as nothing_to_do:
         print(f"   {nothing_to_do}")
-    for role, version in status(params.model_name).items():
-        if version is None:
-            print(f"   {role:<10} none")
-        else:
-            accuracy, run = version.get("accuracy"), version.get("run_id")
-            print(f"   {role:<10} v{version['version']} (accuracy {accuracy}, run {run})")
+    for line in describe_status(params.model_name):
+        print(f"   {line}")
 
 
 def _say(title: str, detail: str) -> None:
