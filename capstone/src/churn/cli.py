@@ -86,6 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="show the champion and the challenger")
     status.set_defaults(handler=_status)
 
+    serve = commands.add_parser("serve", help="serve the champion model over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (0.0.0.0 in a container)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port")
+    serve.add_argument(
+        "--poll-seconds", type=float, default=5.0, help="how often to check the champion alias"
+    )
+    serve.add_argument(
+        "--model-uri", default=None, help="serve this model and ignore the registry (baked in)"
+    )
+    serve.add_argument("--no-log", action="store_true", help="do not log predictions")
+    serve.set_defaults(handler=_serve)
+
     storage = commands.add_parser(
         "storage", help="point DVC's cache and remote at the state folder"
     )
@@ -195,6 +207,37 @@ def _status(args: argparse.Namespace) -> int:
     from churn.registry import describe_status
 
     print("\n".join(describe_status(load_params(args.params).registry.model_name)))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from churn.config import load_params
+    from churn.paths import predictions_dir
+    from churn.serve.app import ServiceSettings, create_app
+    from churn.tracking import QUIET, tracking_uri
+
+    os.environ.update({key: os.environ.get(key, value) for key, value in QUIET.items()})
+    settings = ServiceSettings(
+        tracking_uri=tracking_uri(),
+        model_name=load_params(args.params).registry.model_name,
+        fixed_model_uri=args.model_uri or os.environ.get("CHURN_MODEL_URI"),
+        poll_seconds=args.poll_seconds,
+        prediction_log=None if args.no_log else predictions_dir(),
+    )
+    print(f"churn service on http://{args.host}:{args.port} (docs: /docs)", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,  # one log line per request costs more than the prediction
+        log_level="warning",
+    )
     return 0
 
 

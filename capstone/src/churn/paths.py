@@ -31,3 +31,8 @@ def dvc_cache_dir() -> Path:
 def dvc_remote_dir() -> Path:
     """The DVC remote, standing in for blob storage (S3, GCS) on one laptop."""
     return state_dir() / "dvc-remote"
+
+
+def predictions_dir() -> Path:
+    """The service's prediction log, read by the monitor."""
+    return state_dir() / "predictions"

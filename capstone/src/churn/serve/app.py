@@ -1,0 +1,248 @@
+"""The FastAPI app: routes, error handling and the model's lifecycle.
+
+``create_app(settings)`` builds the app; nothing loads at import. The lifespan
+loads the champion, starts the registry watcher, the micro-batcher and the
+prediction log, and stops them in reverse order on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from churn.schema import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS
+from churn.serve.batcher import MicroBatcher, NoModel
+from churn.serve.metrics import MetricsMiddleware, ServiceMetrics
+from churn.serve.model_source import LoadedModel, ModelSource
+from churn.serve.prediction_log import PredictionLog
+from churn.serve.schemas import (
+    MAX_BATCH_ROWS,
+    BatchPredictions,
+    Customer,
+    CustomerBatch,
+    ModelMetadata,
+    Prediction,
+    Readiness,
+)
+
+FEATURES = NUMERIC_COLUMNS + CATEGORICAL_COLUMNS
+PATHS = {"/predict", "/predict/batch", "/health", "/ready", "/metadata", "/metrics"}
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """How the service finds its model and where it logs.
+
+    Attributes:
+        tracking_uri: the MLflow tracking and registry store.
+        model_name: the registered model to serve.
+        alias: the alias to follow (``champion``).
+        fixed_model_uri: serve this model and ignore the registry (a baked-in model).
+        poll_seconds: how often to ask the registry where the alias points.
+        prediction_log: folder of the prediction log; ``None`` logs nothing.
+        threshold: churn probability from which ``will_churn`` is true.
+        max_body_bytes: larger request bodies are refused with 413.
+    """
+
+    tracking_uri: str
+    model_name: str = "churn"
+    alias: str = "champion"
+    fixed_model_uri: str | None = None
+    poll_seconds: float = 5.0
+    prediction_log: Path | None = None
+    threshold: float = 0.5
+    max_body_bytes: int = 2_000_000
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    """Build the service; the model loads when the app starts, not here."""
+    source = ModelSource(
+        settings.model_name, settings.alias, settings.tracking_uri, settings.fixed_model_uri
+    )
+    metrics = ServiceMetrics(PATHS)
+    prediction_log = PredictionLog(settings.prediction_log) if settings.prediction_log else None
+
+    def scored(model: LoadedModel, rows: list[dict], scores: list[float]) -> None:
+        metrics.observe_scores(scores, settings.threshold)
+        if prediction_log is not None:
+            prediction_log.add(model.name, model.version, rows, scores)
+
+    batcher = MicroBatcher(source, FEATURES, MAX_BATCH_ROWS, scored)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if await asyncio.to_thread(source.refresh):
+            metrics.serving(source.name, source.current.version, source.current.run_id)
+        if prediction_log is not None:
+            prediction_log.start()
+        batcher.start()
+        watcher = None
+        if settings.fixed_model_uri is None:
+            watcher = asyncio.create_task(_watch(source, metrics, settings.poll_seconds))
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+            await batcher.stop()
+            if prediction_log is not None:
+                prediction_log.close()
+
+    app = FastAPI(
+        title="Churn risk service",
+        version="1.0",
+        description="Scores customers with the registry's champion churn model.",
+        lifespan=lifespan,
+    )
+    app.state.source = source
+    app.state.prediction_log = prediction_log
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(NoModel, _no_model)
+
+    @app.post("/predict", response_model=Prediction)
+    async def predict(customer: Customer) -> Prediction:
+        """Churn risk of one customer."""
+        request_id = uuid.uuid4().hex
+        model, scores = await batcher.score([{**customer.model_dump(), "request_id": request_id}])
+        return _prediction(customer.customerID, scores[0], model, request_id, settings.threshold)
+
+    @app.post("/predict/batch", response_model=BatchPredictions)
+    async def predict_batch(batch: CustomerBatch) -> BatchPredictions:
+        """Churn risk of up to 1,000 customers, in the order sent."""
+        request_id = uuid.uuid4().hex
+        rows = [{**c.model_dump(), "request_id": request_id} for c in batch.customers]
+        model, scores = await batcher.score(rows)
+        return BatchPredictions(
+            predictions=[
+                _prediction(c.customerID, score, model, request_id, settings.threshold)
+                for c, score in zip(batch.customers, scores, strict=True)
+            ]
+        )
+
+    @app.get("/health")
+    async def health() -> dict:
+        """Liveness: the process answers. It says nothing about the model."""
+        return {"status": "ok"}
+
+    @app.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
+    async def ready():
+        """Readiness: a model is loaded and predictions can be answered."""
+        if source.current is None:
+            return JSONResponse(
+                Readiness(ready=False, reason=source.problem).model_dump(), status_code=503
+            )
+        return Readiness(ready=True, model_version=source.current.version)
+
+    @app.get("/metadata", response_model=ModelMetadata)
+    async def metadata() -> ModelMetadata:
+        """Which model answers: name, version, alias, training run."""
+        model = source.current
+        if model is None:
+            raise NoModel(source.problem or "no model loaded")
+        return ModelMetadata(
+            name=model.name,
+            version=model.version,
+            alias=model.alias,
+            run_id=model.run_id,
+            model_uri=model.model_uri,
+            loaded_at=model.loaded_at,
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        """Metrics in Prometheus' text format."""
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    return app
+
+
+async def _watch(source: ModelSource, metrics: ServiceMetrics, every_seconds: float) -> None:
+    """Follow the alias; keep the metrics' model gauge in step with what is served."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        # A model that failed to load at startup is retried here too.
+        if await asyncio.to_thread(source.refresh):
+            metrics.serving(source.name, source.current.version, source.current.run_id)
+
+
+def _prediction(
+    customer_id: str, score: float, model: LoadedModel, request_id: str, threshold: float
+) -> Prediction:
+    return Prediction(
+        customerID=customer_id,
+        churn_probability=round(score, 6),
+        will_churn=score >= threshold,
+        model_version=model.version,
+        request_id=request_id,
+    )
+
+
+async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    """422 naming each bad field; the bad value itself is not echoed (it may be NaN)."""
+    problems = []
+    for item in error.errors():
+        if item["type"] == "json_invalid":
+            message = f"malformed JSON near character {item['loc'][-1]}"
+            problems.append({"field": "body", "message": message})
+            continue
+        location = [str(part) for part in item["loc"] if part != "body"]
+        problems.append({"field": ".".join(location) or "body", "message": item["msg"]})
+    summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+    return JSONResponse({"detail": f"invalid request: {summary}", "errors": problems}, 422)
+
+
+async def _no_model(request: Request, error: NoModel) -> JSONResponse:
+    """503: the service is alive but has no model to answer with."""
+    return JSONResponse({"detail": f"no model is loaded: {error}"}, status_code=503)
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies larger than ``max_bytes`` with 413, before reading them."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        """Check the declared length, and the bytes as they arrive."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.max_bytes:
+            await _too_large(send, self.max_bytes)
+            return
+        received = 0
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _BodyTooLarge:
+            await _too_large(send, self.max_bytes)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send, max_bytes: int) -> None:
+    response = JSONResponse({"detail": f"request body larger than {max_bytes} bytes"}, 413)
+    await response({"type": "http"}, None, send)
