@@ -26,7 +26,13 @@ TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(CURDIR)/workspace/test-run
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
 .PHONY: setup test lab clean lint canary lock capstone capstone-validate capstone-test \
-	capstone-train capstone-register
+	capstone-train capstone-register image image-wheels
+
+# The service image. The base is an argument: CI builds from a local Debian image.
+IMAGE ?= churn-capstone:latest
+BASE_IMAGE ?= python:3.11-slim
+IMAGE_BUILD := capstone/build
+ARCH := $(shell uname -m)
 
 setup: $(STAMP)
 
@@ -59,6 +65,22 @@ capstone-register: setup
 	cd capstone && dvc repro register
 	cd capstone && churn promote --test data/processed/test.csv
 	cd capstone && churn status
+
+# Online step: the image's pinned wheels (from uv.lock) and the churn package's wheel.
+image-wheels: setup
+	mkdir -p $(IMAGE_BUILD)/wheels
+	$(BIN)/uv export $(EXPORT_FLAGS) --package churn-capstone --no-emit-workspace \
+		--output-file $(IMAGE_BUILD)/requirements.txt
+	$(BIN)/pip download --quiet --disable-pip-version-check --dest $(IMAGE_BUILD)/wheels \
+		--only-binary=:all: --python-version 3.11 --implementation cp \
+		--platform manylinux_2_28_$(ARCH) --platform manylinux_2_17_$(ARCH) \
+		--platform manylinux2014_$(ARCH) -r $(IMAGE_BUILD)/requirements.txt
+	rm -rf $(IMAGE_BUILD)/app
+	$(BIN)/uv build --quiet --package churn-capstone --wheel --out-dir $(IMAGE_BUILD)/app
+
+# The build itself runs with no network: everything it installs is in capstone/build.
+image: image-wheels
+	docker build --network=none --build-arg BASE_IMAGE=$(BASE_IMAGE) --tag $(IMAGE) capstone
 
 # Every test: the solutions against the grading tests (tests/lessons), the tooling, the
 # capstone, and every notebook twice (papermill in tests/notebooks, nbval here).

@@ -102,8 +102,8 @@ def _register_champion(state: Path) -> str:
     from churn.featurize import clean_total_charges, split
     from churn.paths import PROJECT_DIR
     from churn.registry import promote, register
-    from churn.train import train_model
     from churn.tracking import log_training
+    from churn.train import train_model
 
     params = load_params(PROJECT_DIR / "params.yaml")
     table = clean_total_charges(data.generate(month=0, rows=5000, seed=7))

@@ -25,31 +25,10 @@ from churn.featurize import clean_total_charges, split
 from churn.schema import CATEGORIES, ID_COLUMN, LABEL_COLUMN
 from churn.serve.app import FEATURES, ServiceSettings, create_app
 from churn.serve.prediction_log import read_predictions
-from churn.serve.schemas import MAX_BATCH_ROWS
+from churn.serve.schemas import EXAMPLE_CUSTOMER, MAX_BATCH_ROWS
 from mlops_course import data, servers
 
-CUSTOMER = {
-    "customerID": "7590-VHVEG",
-    "gender": "Female",
-    "SeniorCitizen": 0,
-    "Partner": "Yes",
-    "Dependents": "No",
-    "tenure": 1,
-    "PhoneService": "No",
-    "MultipleLines": "No phone service",
-    "InternetService": "DSL",
-    "OnlineSecurity": "No",
-    "OnlineBackup": "Yes",
-    "DeviceProtection": "No",
-    "TechSupport": "No",
-    "StreamingTV": "No",
-    "StreamingMovies": "No",
-    "Contract": "Month-to-month",
-    "PaperlessBilling": "Yes",
-    "PaymentMethod": "Electronic check",
-    "MonthlyCharges": 29.85,
-    "TotalCharges": 29.85,
-}
+CUSTOMER = EXAMPLE_CUSTOMER
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import gc
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class ModelSource:
             LoadedModel(
                 model=mlflow.sklearn.load_model(self.fixed_uri),
                 name=self.name,
-                version="fixed",
+                version=_registered_version(self.fixed_uri),
                 alias=None,
                 run_id=run_id,
                 model_uri=self.fixed_uri,
@@ -124,6 +125,16 @@ class ModelSource:
         # full garbage collection pass costs ~0.2 s in the middle of some request.
         gc.collect()
         gc.freeze()
+
+
+def _registered_version(model_folder: str) -> str:
+    """The registry version a downloaded model came from, or ``fixed`` if unknown."""
+    import yaml
+
+    meta = Path(model_folder) / "registered_model_meta"
+    if meta.is_file():
+        return str(yaml.safe_load(meta.read_text()).get("model_version", "fixed"))
+    return "fixed"
 
 
 def _mlflow(tracking_uri: str):

@@ -16,40 +16,35 @@ from churn.schema import CATEGORIES, MAX_TENURE_MONTHS
 MAX_BATCH_ROWS = 1000
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+# A new customer on a month-to-month contract: shown in /docs and used by smoke tests.
+EXAMPLE_CUSTOMER = {
+    "customerID": "7590-VHVEG",
+    "gender": "Female",
+    "SeniorCitizen": 0,
+    "Partner": "Yes",
+    "Dependents": "No",
+    "tenure": 1,
+    "PhoneService": "No",
+    "MultipleLines": "No phone service",
+    "InternetService": "DSL",
+    "OnlineSecurity": "No",
+    "OnlineBackup": "Yes",
+    "DeviceProtection": "No",
+    "TechSupport": "No",
+    "StreamingTV": "No",
+    "StreamingMovies": "No",
+    "Contract": "Month-to-month",
+    "PaperlessBilling": "Yes",
+    "PaymentMethod": "Electronic check",
+    "MonthlyCharges": 29.85,
+    "TotalCharges": 29.85,
+}
 
 
 class Customer(BaseModel):
     """One customer as the CRM knows them today (no label: that arrives later)."""
 
-    model_config = ConfigDict(
-        **_STRICT,
-        json_schema_extra={
-            "examples": [
-                {
-                    "customerID": "7590-VHVEG",
-                    "gender": "Female",
-                    "SeniorCitizen": 0,
-                    "Partner": "Yes",
-                    "Dependents": "No",
-                    "tenure": 1,
-                    "PhoneService": "No",
-                    "MultipleLines": "No phone service",
-                    "InternetService": "DSL",
-                    "OnlineSecurity": "No",
-                    "OnlineBackup": "Yes",
-                    "DeviceProtection": "No",
-                    "TechSupport": "No",
-                    "StreamingTV": "No",
-                    "StreamingMovies": "No",
-                    "Contract": "Month-to-month",
-                    "PaperlessBilling": "Yes",
-                    "PaymentMethod": "Electronic check",
-                    "MonthlyCharges": 29.85,
-                    "TotalCharges": 29.85,
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(**_STRICT, json_schema_extra={"examples": [EXAMPLE_CUSTOMER]})
 
     customerID: str = Field(min_length=1, max_length=64, description="joins the late labels")
     gender: Literal[*CATEGORIES["gender"]]
