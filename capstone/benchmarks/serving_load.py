@@ -44,10 +44,9 @@ def main() -> None:
             "mlflow", "models", "serve", "-m", "models:/churn@champion",
             "--env-manager", "local", "--host", "127.0.0.1", "--port", str(mlflow_port),
         ]  # fmt: skip
-        with (
-            servers.running_server("bench-service", service_cmd, state, service_port, "/ready") as service,
-            servers.running_server("bench-mlflow", mlflow_cmd, state, mlflow_port, "/health", 90) as scorer,
-        ):  # fmt: skip
+        service_up = servers.running_server("service", service_cmd, state, service_port, "/ready")
+        mlflow_up = servers.running_server("mlflow", mlflow_cmd, state, mlflow_port, "/health", 90)
+        with service_up as service, mlflow_up as scorer:
             results = {}
             for rows in (1, BATCH_ROWS):
                 for clients in CONCURRENCY:
@@ -72,9 +71,8 @@ def main() -> None:
             ratio = (
                 results["service", rows, clients]["rps"] / results["mlflow", rows, clients]["rps"]
             )
-            print(
-                f"throughput ratio service/mlflow, {rows:>3}-row requests, {clients:>2} clients: {ratio:.1f}x"
-            )
+            label = f"{rows:>3}-row requests, {clients:>2} clients"
+            print(f"throughput ratio service/mlflow, {label}: {ratio:.1f}x")
     print(
         f"memory (RSS of the server and its children): service {memory['service']:.0f} MiB, "
         f"mlflow models serve {memory['mlflow']:.0f} MiB"

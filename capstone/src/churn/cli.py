@@ -104,8 +104,30 @@ def _parser() -> argparse.ArgumentParser:
     storage.add_argument("--project", type=Path, default=None, help="the capstone folder")
     storage.set_defaults(handler=_storage)
 
+    monitor = commands.add_parser("monitor", help="check logged traffic for drift (and accuracy)")
+    monitor.add_argument("--window", required=True, help="a name for the window, e.g. month-3")
+    monitor.add_argument("--since", type=_utc_time, default=None, help="ISO time (default: all)")
+    monitor.add_argument("--until", type=_utc_time, default=None, help="ISO time (default: now)")
+    monitor.add_argument("--labels", type=Path, default=None, help="late labels CSV, if arrived")
+    monitor.set_defaults(handler=_monitor)
+
+    retrain = commands.add_parser("retrain", help="retrain on a newer month if the verdict says so")
+    retrain.add_argument("--month", type=int, required=True, help="the month whose data arrived")
+    retrain.add_argument("--verdict", type=Path, default=None, help="monitor verdict (JSON)")
+    retrain.add_argument("--force", action="store_true", help="retrain whatever the verdict")
+    retrain.add_argument("--project", type=Path, default=None, help="the capstone folder")
+    retrain.set_defaults(handler=_retrain)
+
     story = commands.add_parser("story", help="run the whole capstone end to end and report")
     story.add_argument("--project", type=Path, default=None, help="the capstone folder")
+    story.add_argument(
+        "--scenario",
+        default="price_increase",
+        choices=["none", "price_increase", "concept_shift", "schema_break"],
+        help="what happens to the world after month 0",
+    )
+    story.add_argument("--months", type=int, default=4, help="months of traffic")
+    story.add_argument("--rows", type=int, default=1000, help="customers per month")
     story.set_defaults(handler=_story)
     return parser
 
@@ -216,7 +238,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from churn.config import load_params
-    from churn.paths import predictions_dir
+    from churn.paths import monitoring_dir, predictions_dir
     from churn.serve.app import ServiceSettings, create_app
     from churn.tracking import QUIET, tracking_uri
 
@@ -227,6 +249,7 @@ def _serve(args: argparse.Namespace) -> int:
         fixed_model_uri=args.model_uri or os.environ.get("CHURN_MODEL_URI"),
         poll_seconds=args.poll_seconds,
         prediction_log=None if args.no_log else predictions_dir(),
+        monitoring_verdict=monitoring_dir() / "latest.json",
     )
     print(f"churn service on http://{args.host}:{args.port} (docs: /docs)", flush=True)
     uvicorn.run(
@@ -250,10 +273,60 @@ def _storage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _monitor(args: argparse.Namespace) -> int:
+    from churn.config import load_params
+    from churn.monitor import monitor_window
+
+    params = load_params(args.params)
+    try:
+        verdict = monitor_window(
+            args.window, args.since, args.until, params.monitor, args.labels,
+            params.registry.model_name,
+        )  # fmt: skip
+    except ValueError as nothing:
+        print(f"churn monitor: {nothing}", file=sys.stderr)
+        return 1
+    print(f"window {verdict.window}: {verdict.rows} predictions by version {verdict.model_version}")
+    print(f"drifted columns: {', '.join(verdict.drifted_columns) or 'none'}")
+    if verdict.accuracy is not None:
+        print(f"accuracy on {verdict.labelled_rows} labelled rows: {verdict.accuracy:.3f}")
+    for alert in verdict.alerts:
+        print(f"ALERT {alert}")
+    print(f"report: {verdict.report}")
+    return 0
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    import json
+
+    from churn.config import load_params
+    from churn.paths import PROJECT_DIR, monitoring_dir
+    from churn.retrain import retrain, should_retrain
+
+    project = (args.project or PROJECT_DIR).resolve()
+    if not args.force:
+        verdict_path = args.verdict or monitoring_dir() / "latest.json"
+        verdict = json.loads(verdict_path.read_text())
+        trigger = should_retrain(verdict, load_params(project / "params.yaml").retrain, None)
+        print(f"policy: {trigger.reason}")
+        if not trigger.retrain:
+            return 0
+    result = retrain(project, args.month)
+    print(f"month {result.month}: {result.reason}")
+    return 0 if result.pipeline_passed else 1
+
+
 def _story(args: argparse.Namespace) -> int:
     from churn.story import run_story
 
-    return run_story(args.project)
+    return run_story(args.project, args.scenario, args.months, args.rows)
+
+
+def _utc_time(text: str):
+    from datetime import UTC, datetime
+
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,25 @@ class RegistryParams(_Section):
     margin: float = Field(ge=0, le=1)
 
 
+class MonitorParams(_Section):
+    """How drift and performance are judged: named methods, thresholds above the noise."""
+
+    numeric_method: Literal["wasserstein", "psi", "ks"] = "wasserstein"
+    numeric_threshold: float = Field(default=0.15, gt=0)
+    categorical_method: Literal["jensenshannon", "psi", "chisquare"] = "jensenshannon"
+    categorical_threshold: float = Field(default=0.1, gt=0)
+    max_accuracy_drop: float = Field(default=0.05, ge=0, le=1)
+
+
+class RetrainParams(_Section):
+    """When a monitoring verdict may trigger retraining."""
+
+    on_data_drift: bool = True
+    on_performance_drop: bool = True
+    every_windows: int | None = Field(default=None, gt=0)  # a schedule, or None
+    cooldown_windows: int = Field(default=1, ge=0)  # windows to wait after a retrain
+
+
 class Params(_Section):
     """All of params.yaml."""
 
@@ -63,6 +82,8 @@ class Params(_Section):
     train: TrainParams
     evaluate: EvaluateParams
     registry: RegistryParams
+    monitor: MonitorParams = MonitorParams()
+    retrain: RetrainParams = RetrainParams()
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:

@@ -36,3 +36,8 @@ def dvc_remote_dir() -> Path:
 def predictions_dir() -> Path:
     """The service's prediction log, read by the monitor."""
     return state_dir() / "predictions"
+
+
+def monitoring_dir() -> Path:
+    """Monitoring reports and verdicts (``latest.json`` feeds the service's /metrics)."""
+    return state_dir() / "monitoring"

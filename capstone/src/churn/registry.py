@@ -136,6 +136,27 @@ def promote_on_held_out(
     return promote(lambda uri: held_out_accuracy(uri, test_path), margin, version, name)
 
 
+def promote_by_hand(version: str, reason: str, name: str = MODEL_NAME) -> None:
+    """Make a gated version champion without comparing scores: a human override.
+
+    The override is recorded like any promotion (who, when, why), and the
+    previous champion is kept, so ``rollback`` undoes it in one step.
+
+    Raises:
+        RegistryError: no reason given, the version failed the gate, or it is champion already.
+    """
+    if not reason.strip():
+        raise RegistryError("a promotion by hand needs a reason, for the audit trail")
+    registry = client()
+    if _version(registry, name, version).tags.get("gate") != "passed":
+        raise RegistryError(f"version {version} did not pass the quality gate; not promoting")
+    champion = _alias_version(registry, name, CHAMPION)
+    if champion == str(version):
+        raise RegistryError(f"version {version} is already the champion")
+    decision = Decision(True, str(version), champion, f"promoted by hand: {reason}")
+    _record_decision(registry, name, decision)
+
+
 def rollback(reason: str, name: str = MODEL_NAME) -> str:
     """Give the champion alias back to the previous champion; return that version.
 

@@ -1,57 +1,82 @@
-"""The capstone end to end, on embedded defaults, telling where every result is."""
+"""The capstone end to end: train, serve, watch months of traffic, retrain, roll back.
+
+``churn story`` (``make capstone``) works on a copy of the project in the state
+folder, so your own capstone folder stays as you left it. It prints each step
+and ends with a month-by-month summary and where every artefact lives.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from churn import paths
-from churn.dvc_tools import configure_storage, dvc
+from churn.dvc_tools import configure_storage, copy_project, dvc
 from churn.tracking import tracking_uri
 
+BATCH = 100  # customers per /predict/batch request
 
-def run_story(project: Path | None = None) -> int:
-    """Run the pipeline with DVC, push the data version, print a summary; return 0 or 1."""
-    project = (project or paths.PROJECT_DIR).resolve()
+
+def run_story(
+    project: Path | None = None,
+    scenario: str = "price_increase",
+    months: int = 4,
+    rows_per_month: int = 1000,
+) -> int:
+    """Run the whole loop on a copy of the project and print a summary; return 0 or 1."""
+    import logging
+
+    from churn.config import load_params
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per request
     started = time.monotonic()
-    _say("1. Storage", f"DVC cache {paths.dvc_cache_dir()}, remote {paths.dvc_remote_dir()}")
+    source = (project or paths.PROJECT_DIR).resolve()
+    story_dir = paths.state_dir() / "story"
+    shutil.rmtree(story_dir, ignore_errors=True)
+    work = copy_project(source, story_dir / "project")
+    configure_storage(work)
+    params = load_params(work / "params.yaml")
+    _say("1. Storage", f"project copy {work}")
+    print(f"   DVC cache {paths.dvc_cache_dir()}, remote {paths.dvc_remote_dir()}")
     print(f"   MLflow tracking store {tracking_uri()}")
-    configure_storage(project)
 
-    _say(
-        "2. Pipeline", "dvc repro: ingest -> validate -> featurize -> train -> evaluate -> register"
-    )
-    repro = dvc(["repro"], project, check=False)
+    _say("2. Month 0: the pipeline trains the first champion", "dvc repro, then promote")
+    if not _pipeline(work):
+        return 1
+    _promote_and_report(work)
+
+    _say("3. Serve", "churn serve on 127.0.0.1, following the champion alias")
+    with _service(story_dir) as url:
+        _show_one_prediction(url)
+        rows = _months(url, work, story_dir, scenario, months, rows_per_month, params)
+        _rollback_if_possible(url, rows, params.registry.model_name)
+    _summary(rows, story_dir)
+    print(f"\nDone in {time.monotonic() - started:.1f} s.")
+    return 0
+
+
+def _pipeline(work: Path) -> bool:
+    """dvc repro and push; print the stages' output; False if the pipeline stopped."""
+    repro = dvc(["repro"], work, check=False)
     print(_indent(repro.stdout + repro.stderr))
     if repro.returncode != 0:
         print("The pipeline stopped: see the messages above. Nothing downstream ran.")
-        return 1
-    dvc(["push", "--quiet"], project)
-    print(f"   pushed this data version to {paths.dvc_remote_dir()}")
-
-    metrics = json.loads((project / "reports" / "metrics.json").read_text())
-    _say(
-        "3. Results",
-        f"accuracy {metrics['accuracy']:.3f}, churn recall {metrics['recall']:.3f}, "
-        f"gate {'passed' if metrics['gate_passed'] else 'FAILED'}",
+        return False
+    dvc(["push", "--quiet"], work)
+    metrics = json.loads((work / "reports" / "metrics.json").read_text())
+    print(
+        f"   accuracy {metrics['accuracy']:.3f}, churn recall {metrics['recall']:.3f}, "
+        f"gate {'passed' if metrics['gate_passed'] else 'FAILED'}; data version pushed"
     )
     print(f"   MLflow run {metrics['run_id']} (model {metrics['model_uri']})")
-    print(f"   see it: mlflow ui --backend-store-uri {tracking_uri()} --host 127.0.0.1")
-    for label, relative in (
-        ("raw data", "data/raw/customers.csv"),
-        ("validation report", "reports/validation.json"),
-        ("train / test splits", "data/processed/"),
-        ("model", "models/model.joblib"),
-        ("MLflow run record", "models/run.json"),
-        ("metrics and gate verdict", "reports/metrics.json"),
-        ("registration record", "reports/registration.json"),
-        ("pipeline lock (hashes of every dep and out)", "dvc.lock"),
-    ):
-        print(f"   {label:<45} {project / relative}")
-    _promote_and_report(project)
-    print(f"\nDone in {time.monotonic() - started:.1f} s.")
-    return 0
+    return True
 
 
 def _promote_and_report(project: Path) -> None:
@@ -61,7 +86,6 @@ def _promote_and_report(project: Path) -> None:
 
     params = load_params(project / "params.yaml").registry
     test = project / "data" / "processed" / "test.csv"
-    _say("4. Registry", f"model '{params.model_name}', promotion margin {params.margin}")
     try:
         decision = promote_on_held_out(test, params.margin, name=params.model_name)
         print(f"   version {decision.challenger}: {decision.reason}")
@@ -71,8 +95,203 @@ def _promote_and_report(project: Path) -> None:
         print(f"   {line}")
 
 
+class _service:
+    """``churn serve`` as a child process on a free port; stopped on exit, whatever happens."""
+
+    def __init__(self, folder: Path):
+        self.log = folder / "service.log"
+
+    def __enter__(self) -> str:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        command = [str(Path(sys.executable).parent / "churn"), "serve", "--port", str(port)]
+        command += ["--poll-seconds", "1"]
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        url = f"http://127.0.0.1:{port}"
+        _wait_for(lambda: _get(url, "/ready").get("ready"), 90, "the service to be ready", self)
+        print(f"   {url} is ready (pid {self.process.pid}); docs at {url}/docs")
+        return url
+
+    def __exit__(self, *exc) -> None:
+        os.killpg(self.process.pid, 15)
+        self.process.wait(timeout=30)
+        print(f"\n   service stopped; its log: {self.log}")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def _show_one_prediction(url: str) -> None:
+    from churn.serve.schemas import EXAMPLE_CUSTOMER
+
+    answer = _post(url, "/predict", EXAMPLE_CUSTOMER)
+    print(
+        f"   POST /predict for customer {answer['customerID']} (new, month-to-month): "
+        f"churn probability {answer['churn_probability']:.3f}, model version "
+        f"{answer['model_version']}"
+    )
+
+
+def _months(url, work, story_dir, scenario, months, rows_per_month, params) -> list[dict]:
+    """Each month: traffic, late labels, monitoring, the retraining policy, maybe a retrain."""
+    from churn.featurize import clean_total_charges
+    from churn.monitor import monitor_window
+    from churn.retrain import retrain, should_retrain
+    from mlops_course import data
+
+    _say(
+        f"4. Months 1-{months} of traffic",
+        f"scenario '{scenario}', {rows_per_month} customers a month",
+    )
+    seed = params.ingest.seed
+    rows, since_retrain = [], None
+    for month in range(1, months + 1):
+        table = data.generate(month=month, rows=rows_per_month, seed=seed + 100, scenario=scenario)
+        features, labels = data.split_labels(table)
+        customers = clean_total_charges(features).to_dict(orient="records")
+        since = datetime.now(UTC)
+        served = {}
+        for start in range(0, len(customers), BATCH):
+            answer = _post(url, "/predict/batch", {"customers": customers[start : start + BATCH]})
+            for prediction in answer["predictions"]:
+                served[prediction["model_version"]] = served.get(prediction["model_version"], 0) + 1
+        _wait_until_logged(since, len(customers))
+        labels_path = story_dir / "labels" / f"month-{month}.csv"
+        labels_path.parent.mkdir(parents=True, exist_ok=True)
+        labels.to_csv(labels_path, index=False)  # weeks later, the month's outcomes arrive
+        since_retrain = None if since_retrain is None else since_retrain + 1
+        verdict = monitor_window(
+            f"month-{month}", since, None, params.monitor, labels_path, params.registry.model_name
+        )
+        trigger = should_retrain(json.loads(verdict.to_json()), params.retrain, since_retrain)
+        row = {
+            "month": month,
+            "served_by": ", ".join(f"v{v}" for v in sorted(served)),
+            "drifted": ", ".join(verdict.drifted_columns) or "-",
+            "accuracy": verdict.accuracy,
+            "alerts": verdict.alerts,
+            "decision": trigger.reason,
+        }
+        print(f"\n   month {month}: {len(customers)} customers scored by {row['served_by']}")
+        print(
+            f"     drifted columns: {row['drifted']}; accuracy once labelled {verdict.accuracy:.3f}"
+        )
+        for alert in verdict.alerts:
+            print(f"     ALERT {alert}")
+        print(f"     report {verdict.report}")
+        if trigger.retrain:
+            print(f"     retrain: {trigger.reason}; dvc repro on month {month}'s data ...")
+            result = retrain(work, month, scenario)
+            print(f"     version {result.version}: {result.reason}")
+            if result.promoted:
+                outcome = f"promoted v{result.version}"
+            elif not result.pipeline_passed:
+                outcome = "stopped by the pipeline (gate or validation)"
+            else:
+                outcome = "kept the champion"
+            row["decision"] = f"retrained: {outcome}"
+            row["promoted"] = result.version if result.promoted else None
+            since_retrain = 0
+            if result.promoted:
+                _wait_for_version(url, result.version)
+                print(f"     the service now answers with v{result.version} (no restart)")
+        rows.append(row)
+    return rows
+
+
+def _rollback_if_possible(url: str, rows: list[dict], name: str) -> None:
+    """Show the one-command rollback; if no retrain was promoted, after a promotion by hand."""
+    from churn.registry import RegistryError, promote_by_hand, rollback, status
+
+    _say("5. Rollback", "one command gives production back to the previous champion")
+    if not any(row.get("promoted") for row in rows):
+        challenger = (status(name).get("challenger") or {}).get("version")
+        if challenger is None:
+            print("   no challenger was registered, so there is nothing to roll back")
+            return
+        promote_by_hand(challenger, "story: a hurried engineer overrides the refusal", name)
+        _wait_for_version(url, challenger)
+        print(f"   v{challenger} was promoted by hand, against the policy; the service follows")
+    try:
+        version = rollback("story: demonstrating the one-command rollback", name)
+    except RegistryError as refused:
+        print(f"   {refused}")
+        return
+    _wait_for_version(url, version)
+    print(f"   churn rollback --reason ...: champion is v{version} again; the service followed")
+
+
+def _summary(rows: list[dict], story_dir: Path) -> None:
+    _say("6. Summary", "month by month")
+    print(f"   {'month':<6}{'served by':<11}{'drifted columns':<30}{'accuracy':<10}decision")
+    for row in rows:
+        accuracy = "-" if row["accuracy"] is None else f"{row['accuracy']:.3f}"
+        columns = f"{row['month']:<6}{row['served_by']:<11}{row['drifted']:<30}{accuracy:<10}"
+        print(f"   {columns}{row['decision']}")
+    for label, location in (
+        ("prediction log", paths.predictions_dir()),
+        ("monitoring reports and verdicts", paths.monitoring_dir()),
+        ("the story's project copy (params, dvc.lock)", story_dir / "project"),
+        ("MLflow store", tracking_uri()),
+    ):
+        print(f"   {label:<45} {location}")
+
+
+def _wait_for_version(url: str, version: str) -> None:
+    """Wait (at most 15 s) until the service answers with the given model version."""
+    _wait_for(
+        lambda: _get(url, "/metadata").get("version") == version,
+        15,
+        f"the service to serve v{version}",
+    )
+
+
+def _wait_until_logged(since: datetime, expected: int, timeout: float = 15) -> None:
+    from churn.serve.prediction_log import read_predictions
+
+    _wait_for(
+        lambda: len(read_predictions(paths.predictions_dir(), since)) >= expected,
+        timeout,
+        "the prediction log to catch up",
+    )
+
+
+def _wait_for(condition, timeout: float, what: str, service: _service | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if condition():
+            return
+        if service is not None and not service.alive():
+            raise RuntimeError(f"the service exited; see {service.log}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"waited {timeout} s for {what}")
+        time.sleep(0.3)
+
+
+def _get(url: str, path: str) -> dict:
+    """GET a JSON answer; an empty dict while the service is not answering yet."""
+    import httpx
+
+    try:
+        return httpx.get(url + path, timeout=10).json()
+    except httpx.HTTPError:
+        return {}
+
+
+def _post(url: str, path: str, body: dict) -> dict:
+    import httpx
+
+    answer = httpx.post(url + path, json=body, timeout=30)
+    answer.raise_for_status()
+    return answer.json()
+
+
 def _say(title: str, detail: str) -> None:
-    print(f"\n== {title}\n   {detail}")
+    print(f"\n== {title}\n   {detail}", flush=True)
 
 
 def _indent(text: str) -> str:

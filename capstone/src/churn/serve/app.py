@@ -49,6 +49,7 @@ class ServiceSettings:
         prediction_log: folder of the prediction log; ``None`` logs nothing.
         threshold: churn probability from which ``will_churn`` is true.
         max_body_bytes: larger request bodies are refused with 413.
+        monitoring_verdict: the monitor's ``latest.json``, shown in /metrics.
     """
 
     tracking_uri: str
@@ -59,6 +60,7 @@ class ServiceSettings:
     prediction_log: Path | None = None
     threshold: float = 0.5
     max_body_bytes: int = 2_000_000
+    monitoring_verdict: Path | None = None
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:
@@ -66,7 +68,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     source = ModelSource(
         settings.model_name, settings.alias, settings.tracking_uri, settings.fixed_model_uri
     )
-    metrics = ServiceMetrics(PATHS)
+    metrics = ServiceMetrics(PATHS, settings.monitoring_verdict)
     prediction_log = PredictionLog(settings.prediction_log) if settings.prediction_log else None
 
     def scored(model: LoadedModel, rows: list[dict], scores: list[float]) -> None:

@@ -6,7 +6,9 @@ Grafana to chart. Each app has its own registry, so tests can build many apps.
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 from prometheus_client import (
     CollectorRegistry,
@@ -16,6 +18,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 PROBABILITY_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -30,7 +33,7 @@ class ServiceMetrics:
             (a scanner probing random URLs must not create endless label values).
     """
 
-    def __init__(self, known_paths: set[str]):
+    def __init__(self, known_paths: set[str], verdict_file: Path | None = None):
         self.known_paths = known_paths
         disable_created_metrics()  # the *_created series only add noise to a scrape
         self.registry = CollectorRegistry()
@@ -71,6 +74,8 @@ class ServiceMetrics:
             ["name", "version", "run_id"],
             registry=self.registry,
         )
+        if verdict_file is not None:
+            self.registry.register(MonitoringCollector(verdict_file))
 
     def observe_request(self, path: str, status: int, seconds: float) -> None:
         """Count one HTTP request and its latency."""
@@ -122,3 +127,45 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_note_status)
         finally:
             self.metrics.observe_request(scope["path"], status, time.perf_counter() - started)
+
+
+class MonitoringCollector:
+    """Exposes the monitor's latest verdict (a JSON file) as gauges, read at each scrape.
+
+    The monitor runs as a separate job; the service only reports what it wrote,
+    so Prometheus can alert on drift next to latency and errors.
+    """
+
+    def __init__(self, verdict_file: Path):
+        self.verdict_file = Path(verdict_file)
+
+    def collect(self):
+        """Yield the verdict's gauges; nothing when no verdict exists yet."""
+        try:
+            verdict = json.loads(self.verdict_file.read_text())
+        except (OSError, ValueError):
+            return
+        yield GaugeMetricFamily(
+            "churn_monitor_data_drift",
+            "1 if the last window had data drift.",
+            verdict["data_drift"],
+        )
+        yield GaugeMetricFamily(
+            "churn_monitor_drifted_columns",
+            "Columns whose drift passed their threshold in the last window.",
+            len(verdict["drifted_columns"]),
+        )
+        scores = GaugeMetricFamily(
+            "churn_monitor_column_drift",
+            "Drift distance per column, last window.",
+            labels=["column"],
+        )
+        for column, drift in verdict["columns"].items():
+            scores.add_metric([column], drift["score"])
+        yield scores
+        if verdict.get("accuracy") is not None:
+            yield GaugeMetricFamily(
+                "churn_monitor_accuracy",
+                "Accuracy on the last window once its labels arrived.",
+                verdict["accuracy"],
+            )
