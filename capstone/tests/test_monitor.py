@@ -144,8 +144,9 @@ def test_the_service_exposes_the_latest_verdict(tmp_path):
     [
         ({"data_drift": True, "drifted_columns": ["MonthlyCharges"]}, None, True),
         ({"performance_drop": True}, 5, True),
-        ({"performance_drop": True}, 1, False),  # the cooldown: one window after a retrain
+        ({"data_drift": True, "drifted_columns": ["tenure"]}, 1, False),  # in the cooldown
         ({"data_drift": True, "drifted_columns": ["tenure"]}, 2, True),  # just past it
+        ({"performance_drop": True}, 0, True),  # harm already happening overrides it
         ({}, None, False),
     ],
 )
@@ -155,9 +156,10 @@ def test_the_retraining_policy(verdict, since, expected):
 
 
 def test_the_cooldown_names_what_it_held_back():
-    trigger = should_retrain({"performance_drop": True}, RetrainParams(cooldown_windows=2), 2)
+    drift = {"data_drift": True, "drifted_columns": ["MonthlyCharges"]}
+    trigger = should_retrain(drift, RetrainParams(cooldown_windows=2), 2)
     assert not trigger.retrain
-    assert trigger.reason.startswith("performance dropped") and "cooling down" in trigger.reason
+    assert trigger.reason.startswith("data drift") and "cooling down" in trigger.reason
     quiet = should_retrain({}, RetrainParams(cooldown_windows=2), 1)
     assert "cooling" not in quiet.reason  # nothing to hold back: say so
 

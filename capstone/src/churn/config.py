@@ -71,7 +71,7 @@ class RetrainParams(_Section):
     on_data_drift: bool = True
     on_performance_drop: bool = True
     every_windows: int | None = Field(default=None, gt=0)  # a schedule, or None
-    cooldown_windows: int = Field(default=1, ge=0)  # windows to wait after a retrain
+    cooldown_windows: int = Field(default=1, ge=0)  # windows drift waits after a retrain
 
 
 class Params(_Section):

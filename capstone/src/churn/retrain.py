@@ -59,10 +59,12 @@ def should_retrain(
         reason = f"scheduled: every {params.every_windows} windows"
     if reason is None:
         return Trigger(False, "no drift, no performance drop, no schedule due")
-    if windows_since_retrain is not None and windows_since_retrain <= params.cooldown_windows:
-        return Trigger(
-            False, f"{reason}, but cooling down: retrained {windows_since_retrain} window(s) ago"
-        )
+    cooling = windows_since_retrain is not None and windows_since_retrain <= params.cooldown_windows
+    # A measured drop in accuracy is harm already happening: it overrides the cooldown
+    # (lesson 11's rule). Drift and schedules wait.
+    if cooling and not verdict.get("performance_drop"):
+        ago = f"retrained {windows_since_retrain} window(s) ago"
+        return Trigger(False, f"{reason}, but cooling down: {ago}")
     return Trigger(True, reason)
 
 
