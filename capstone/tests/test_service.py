@@ -322,7 +322,7 @@ def test_generated_bodies_never_get_a_5xx(client):
     seen = {"ok": 0, "4xx": 0}
 
     @settings(
-        max_examples=600,
+        max_examples=520,
         deadline=None,
         database=None,
         derandomize=True,
