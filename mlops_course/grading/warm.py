@@ -19,8 +19,8 @@ import signal
 import subprocess
 import sys
 import threading
-import warnings
 import time
+import warnings
 from pathlib import Path
 
 PRELOAD = [
