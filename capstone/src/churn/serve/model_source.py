@@ -1,15 +1,14 @@
 """Where the served model comes from: the registry alias, watched for changes.
 
-At startup the service loads ``models:/<name>@<alias>``. A background task
-then asks the registry every few seconds which version the alias points to;
-when it moves, the new version is loaded beside the old one and a single
+At startup the service loads ``models:/<name>@<alias>``. The app's watcher
+then calls ``refresh`` every few seconds: where does the alias point now? When
+it moves, the new version is loaded beside the old one and a single
 reference is swapped. A request already scoring keeps the model it started
 with, so nothing in flight fails during a promotion or a rollback.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from dataclasses import dataclass
@@ -54,7 +53,6 @@ class ModelSource:
         self.fixed_uri = fixed_uri
         self.current: LoadedModel | None = None
         self.problem: str | None = "not loaded yet"
-        self.reloads = 0
 
     def refresh(self) -> bool:
         """Load the alias's version if it is not the one served; return True if it changed.
@@ -70,13 +68,6 @@ class ModelSource:
             return False
         self.problem = None
         return changed
-
-    async def watch(self, every_seconds: float) -> None:
-        """Refresh from the registry every ``every_seconds`` until cancelled."""
-        while True:
-            await asyncio.sleep(every_seconds)
-            if await asyncio.to_thread(self.refresh):
-                log.warning("now serving %s version %s", self.name, self.current.version)
 
     def _load_alias(self) -> bool:
         mlflow = _mlflow(self.tracking_uri)
@@ -120,7 +111,6 @@ class ModelSource:
 
     def _swap(self, loaded: LoadedModel) -> None:
         self.current = loaded  # one reference: requests in flight keep the old model
-        self.reloads += 1
         # The model and MLflow leave ~300k long-lived objects; without freezing them a
         # full garbage collection pass costs ~0.2 s in the middle of some request.
         gc.collect()

@@ -39,7 +39,6 @@ class PredictionLog:
         self.folder = Path(folder)
         self.flush_seconds = flush_seconds
         self.max_records = max_records
-        self.written = 0
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="prediction-log", daemon=True)
         self._files = 0
@@ -97,7 +96,6 @@ class PredictionLog:
             partial = folder / f".{name}.partial"
             partial.write_text("\n".join(lines) + "\n")
             partial.rename(folder / name)
-            self.written += len(lines)
         except OSError as error:
             log.error("could not write %d logged predictions: %s", len(lines), error)
 
