@@ -26,7 +26,7 @@ from types import ModuleType
 
 import pytest
 
-from mlops_course.grading.targets import exercises_dir, lessons_root
+from mlops_course.grading.targets import NAMED_TARGETS, exercises_dir, lessons_root
 
 _LOADED: dict[tuple[str, str, str], ModuleType | str] = {}
 
@@ -95,6 +95,59 @@ def exercise_file(request: pytest.FixtureRequest):
         return folder / name
 
     return find
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """Return a loader: ``reference("04", "tracking")`` imports lesson 04's *reference* solution.
+
+    A lesson that builds on an earlier one is graded with the earlier lesson's
+    reference code, never the learner's, so each lesson's grade stands on its own.
+    """
+    return load_reference
+
+
+@pytest.fixture(scope="module")
+def mlflow():
+    """MLflow, imported once per module (it costs seconds); the tracking URI restored after."""
+    import mlflow
+
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    yield mlflow
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+    mlflow.set_tracking_uri(before)  # None forgets the URI the module's tests set
+
+
+def expect_error(kind: type[BaseException], action, situation: str) -> BaseException:
+    """Run ``action``; return the error of ``kind`` it raises, or fail saying what it did.
+
+    A starter's ``NotImplementedError`` is re-raised: it is a TODO, not the error asked for.
+    """
+    try:
+        result = action()
+    except NotImplementedError:
+        raise
+    except kind as error:
+        return error
+    except Exception as error:  # noqa: BLE001 - say which error came instead
+        pytest.fail(
+            f"expected a {kind.__name__} {situation}, saw {type(error).__name__}: {error}",
+            pytrace=False,
+        )
+    pytest.fail(f"expected a {kind.__name__} {situation}, saw it return {result!r}", pytrace=False)
+
+
+def load_reference(lesson: str, module: str) -> ModuleType:
+    """Import ``solutions/<lesson>-*/exercises/<module>.py`` once, under a private name."""
+    name = f"course_reference_{lesson}_{module}"
+    if name not in sys.modules:
+        path = exercises_dir(NAMED_TARGETS["solutions"], lesson) / f"{module}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[name] = loaded
+        spec.loader.exec_module(loaded)
+    return sys.modules[name]
 
 
 def load_exercise(root: Path, lesson: str, module: str) -> ModuleType:

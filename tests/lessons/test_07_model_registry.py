@@ -14,23 +14,19 @@ two, so no rounding blurs the boundary.
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import json
 import math
-import os
 import re
-import sys
 from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
 
 from mlops_course import data
+from mlops_course.grading.plugin import expect_error
 from mlops_course.mlflow_store import fresh_store
-from mlops_course.workspace import COURSE_ROOT
 
-LESSON_04 = COURSE_ROOT / "solutions" / "04-experiment-tracking" / "exercises" / "tracking.py"
 ROWS = 1200  # small: the tests are about the registry, not about a good model
 # Three runs of lesson 04: a decent model, a clearly better one, one barely different from it.
 PLANS = {
@@ -55,52 +51,9 @@ RUN_IDS = ("a" * 32, "b" * 32, "c" * 32, "d" * 32)
 HASHES = ("11" * 16, "22" * 16, "33" * 16, "44" * 16)
 
 
-def expect_error(kind: type[BaseException], action, situation: str) -> BaseException:
-    """Run ``action``; return the error of ``kind`` it raises, or fail saying what it did."""
-    try:
-        result = action()
-    except NotImplementedError:
-        raise  # a starter's TODO: not the error asked for
-    except kind as error:
-        return error
-    except Exception as error:  # noqa: BLE001 - say which error came instead
-        pytest.fail(
-            f"expected a {kind.__name__} {situation}, saw {type(error).__name__}: {error}",
-            pytrace=False,
-        )
-    pytest.fail(f"expected a {kind.__name__} {situation}, saw it return {result!r}", pytrace=False)
-
-
-# --- shared fixtures -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def mlflow():
-    """MLflow, imported once (it costs seconds); the global tracking URI restored afterwards."""
-    import mlflow
-
-    before = os.environ.get("MLFLOW_TRACKING_URI")
-    yield mlflow
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    mlflow.set_tracking_uri(before)
-
-
 @pytest.fixture(scope="module")
 def registry(exercise):
     return exercise("07", "registry")
-
-
-@pytest.fixture(scope="module")
-def lesson04():
-    """Lesson 04's reference solution: this lesson's tests supply it, not the learner."""
-    name = "course_reference_04_tracking"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, LESSON_04)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 @pytest.fixture
@@ -248,6 +201,12 @@ class Trained:
     models: dict  # plan -> logged model (its model_uri and model_id)
     held_out: object
     scores: dict  # plan -> accuracy on held_out, computed here
+
+
+@pytest.fixture(scope="module")
+def lesson04(reference):
+    """Lesson 04's reference solution: this lesson's tests supply it, not the learner."""
+    return reference("04", "tracking")
 
 
 @pytest.fixture(scope="module")

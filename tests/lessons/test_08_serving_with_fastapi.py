@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib.util
 import inspect
 import json
 import math
-import os
 import sys
 import warnings
 from dataclasses import dataclass
@@ -30,10 +28,7 @@ import pytest
 
 from mlops_course import data
 from mlops_course.mlflow_store import fresh_store
-from mlops_course.workspace import COURSE_ROOT
 
-LESSON_04 = COURSE_ROOT / "solutions" / "04-experiment-tracking" / "exercises" / "tracking.py"
-SCHEMAS_08 = COURSE_ROOT / "solutions" / "08-serving-with-fastapi" / "exercises" / "schemas.py"
 TRAIN_ROWS = 1500  # small: the tests are about serving, not about a good model
 PLANS = {"1": {"C": 1.0}, "2": {"C": 0.05, "class_weight": "balanced"}}  # version -> settings
 FEATURES = [column for column in data.COLUMNS if column not in (data.ID_COLUMN, data.LABEL_COLUMN)]
@@ -93,30 +88,6 @@ def as_frame(customers: list[dict]):
 # --- shared fixtures -------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def mlflow():
-    """MLflow, imported once (it costs seconds); the global tracking URI restored afterwards."""
-    import mlflow
-
-    before = os.environ.get("MLFLOW_TRACKING_URI")
-    yield mlflow
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    mlflow.set_tracking_uri(before)
-
-
-@pytest.fixture(scope="module")
-def lesson04():
-    """Lesson 04's reference solution: this lesson's tests supply it, not the learner."""
-    name = "course_reference_04_tracking"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, LESSON_04)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 @dataclass
 class Registry:
     """A store with two real churn pipelines, registered as versions 1 and 2 of ``churn``."""
@@ -140,6 +111,12 @@ class Registry:
     def probabilities(self, version: str, customers: list[dict]) -> list[float]:
         """What the pipeline of ``version`` says for these customers, computed here."""
         return [float(p) for p in self.models[version].predict_proba(as_frame(customers))[:, 1]]
+
+
+@pytest.fixture(scope="module")
+def lesson04(reference):
+    """Lesson 04's reference solution: this lesson's tests supply it, not the learner."""
+    return reference("04", "tracking")
 
 
 @pytest.fixture(scope="module")
@@ -383,14 +360,11 @@ def test_batch_size_limits(schemas):
 
 
 @pytest.fixture(scope="module")
-def service(exercise):
+def service(exercise, reference):
     """The learner's app.py, importing the *reference* schemas as ``schemas``."""
-    spec = importlib.util.spec_from_file_location("course_reference_08_schemas", SCHEMAS_08)
-    reference = importlib.util.module_from_spec(spec)
-    sys.modules["course_reference_08_schemas"] = reference
-    spec.loader.exec_module(reference)
+    schemas = reference("08", "schemas")
     before = sys.modules.get("schemas")
-    sys.modules["schemas"] = reference
+    sys.modules["schemas"] = schemas
     try:
         yield exercise("08", "app")
     finally:

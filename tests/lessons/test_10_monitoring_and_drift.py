@@ -27,6 +27,7 @@ import pandas as pd
 import pytest
 
 from mlops_course import data
+from mlops_course.grading.plugin import expect_error
 
 ROWS = 2_000  # customers a month: a quiet month's distances stay below 0.09 at this size
 SMALL = 800  # a reference of 1,000 rows or fewer: Evidently's default turns to p-value tests
@@ -36,25 +37,6 @@ NUMERIC = ("tenure", "MonthlyCharges", "TotalCharges")
 CHARGES = {"MonthlyCharges", "TotalCharges"}
 FEATURES = tuple(c for c in data.COLUMNS if c not in (data.ID_COLUMN, data.LABEL_COLUMN))
 SEEDS = range(5)
-
-
-def expect_error(kind: type[BaseException], action, situation: str) -> BaseException:
-    """Run ``action``; return the error of ``kind`` it raises, or fail saying what it did."""
-    try:
-        result = action()
-    except NotImplementedError:
-        raise  # a starter's TODO: not the error asked for
-    except kind as error:
-        return error
-    except Exception as error:  # noqa: BLE001 - say which error came instead
-        pytest.fail(
-            f"expected a {kind.__name__} {situation}, saw {type(error).__name__}: {error}",
-            pytrace=False,
-        )
-    pytest.fail(f"expected a {kind.__name__} {situation}, saw it return {result!r}", pytrace=False)
-
-
-# --- data and independent expectations --------------------------------------------------------
 
 
 @lru_cache(maxsize=64)

@@ -18,23 +18,17 @@ months of the course's data world.
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import json
 import re
-import sys
 from datetime import date, timedelta
 
 import pytest
 
 from mlops_course import data
+from mlops_course.grading.plugin import expect_error
 from mlops_course.mlflow_store import fresh_store
-from mlops_course.workspace import COURSE_ROOT
 
-REFERENCES = {
-    "04": COURSE_ROOT / "solutions" / "04-experiment-tracking" / "exercises" / "tracking.py",
-    "07": COURSE_ROOT / "solutions" / "07-model-registry" / "exercises" / "registry.py",
-}
 COURSE_GATE = {"accuracy": 0.85, "recall": 0.70}
 NEW_WORLD_GATE = {"accuracy": 0.75, "recall": 0.70}  # the bar a person set after the shift
 MARGIN = 0.01
@@ -46,66 +40,21 @@ EVENT = re.compile(r"^event\.(\d+)$")
 START = date(2026, 3, 1)
 
 
-def expect_error(kind: type[BaseException], action, situation: str) -> BaseException:
-    """Run ``action``; return the error of ``kind`` it raises, or fail saying what it did."""
-    try:
-        result = action()
-    except NotImplementedError:
-        raise  # a starter's TODO: not the error asked for
-    except kind as error:
-        return error
-    except Exception as error:  # noqa: BLE001 - say which error came instead
-        pytest.fail(
-            f"expected a {kind.__name__} {situation}, saw {type(error).__name__}: {error}",
-            pytrace=False,
-        )
-    pytest.fail(f"expected a {kind.__name__} {situation}, saw it return {result!r}", pytrace=False)
-
-
-def load_reference(lesson: str):
-    """An earlier lesson's reference solution, imported from solutions/ under a private name."""
-    path = REFERENCES[lesson]
-    name = f"course_reference_{lesson}_{path.stem}"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-# --- shared fixtures -------------------------------------------------------------------------
-
-
 @pytest.fixture(scope="module")
 def retraining(exercise):
     return exercise("11", "retraining")
 
 
 @pytest.fixture(scope="module")
-def mlflow():
-    """MLflow, imported once (it costs seconds); the global tracking URI restored afterwards."""
-    import os
-
-    import mlflow
-
-    before = os.environ.get("MLFLOW_TRACKING_URI")
-    yield mlflow
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    mlflow.set_tracking_uri(before)
-
-
-@pytest.fixture(scope="module")
-def registry07(mlflow):
+def registry07(mlflow, reference):
     """Lesson 07's reference registry: this lesson's tests supply it, not the learner."""
-    return load_reference("07")
+    return reference("07", "registry")
 
 
 @pytest.fixture(scope="module")
-def lesson04(mlflow):
+def lesson04(mlflow, reference):
     """Lesson 04's reference train_and_log and evaluate."""
-    return load_reference("04")
+    return reference("04", "tracking")
 
 
 @pytest.fixture
