@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -357,26 +355,20 @@ def test_generated_bodies_never_get_a_5xx(client):
 # --- a real server: a new champion is picked up under load, nothing fails --------------
 
 
-def test_a_new_champion_is_served_within_15_s_without_failing_requests(store, tmp_path):
+def test_a_new_champion_is_served_within_15_s_without_failing_requests(
+    store, tmp_path, monkeypatch
+):
     import mlflow
 
+    monkeypatch.setenv("CHURN_STATE_DIR", str(store["folder"]))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store["uri"])
     port = servers.free_port()
-    env = {
-        **os.environ,
-        "CHURN_STATE_DIR": str(store["folder"]),
-        "MLFLOW_TRACKING_URI": store["uri"],
-    }
     command = [str(Path(sys.executable).parent / "churn"), "serve", "--port", str(port)]
     command += ["--poll-seconds", "1", "--no-log"]
-    with open(tmp_path / "serve.log", "wb") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
     results: list[tuple[int, str]] = []
     stop = threading.Event()
 
-    def load() -> None:
+    def load(url: str) -> None:
         with httpx.Client(base_url=url, timeout=10) as http:
             while not stop.is_set():
                 try:
@@ -386,27 +378,24 @@ def test_a_new_champion_is_served_within_15_s_without_failing_requests(store, tm
                     results.append((0, repr(error)))
 
     registry = mlflow.MlflowClient(store["uri"])
-    try:
-        _wait_ready(url, process, tmp_path / "serve.log")
-        workers = [threading.Thread(target=load) for _ in range(4)]
+    with servers.running_server("churn-serve", command, tmp_path, port, "/ready") as server:
+        workers = [threading.Thread(target=load, args=(server.url,)) for _ in range(4)]
         for worker in workers:
             worker.start()
-        time.sleep(1.0)
-        registry.set_registered_model_alias("churn", "champion", store["versions"][1])
-        moved = time.monotonic()
-        while httpx.get(f"{url}/metadata").json()["version"] != store["versions"][1]:
-            assert time.monotonic() - moved < 15, "the new champion was not served within 15 s"
-            time.sleep(0.2)
-        picked_up = time.monotonic() - moved
-        time.sleep(1.0)
-        stop.set()
-        for worker in workers:
-            worker.join(timeout=30)
-    finally:
-        stop.set()
-        registry.set_registered_model_alias("churn", "champion", store["versions"][0])
-        os.killpg(process.pid, 15)
-        process.wait(timeout=30)
+        try:
+            time.sleep(1.0)
+            registry.set_registered_model_alias("churn", "champion", store["versions"][1])
+            moved = time.monotonic()
+            while httpx.get(f"{server.url}/metadata").json()["version"] != store["versions"][1]:
+                assert time.monotonic() - moved < 15, "the new champion was not served within 15 s"
+                time.sleep(0.2)
+            picked_up = time.monotonic() - moved
+            time.sleep(1.0)
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.join(timeout=30)
+            registry.set_registered_model_alias("churn", "champion", store["versions"][0])
     failures = [result for result in results if result[0] != 200]
     assert not failures, f"{len(failures)} of {len(results)} requests failed: {failures[:3]}"
     versions = [version for _, version in results]
@@ -414,16 +403,3 @@ def test_a_new_champion_is_served_within_15_s_without_failing_requests(store, tm
         f"served versions went {versions[0]} -> {versions[-1]}"
     )
     assert picked_up < 15 and len(results) > 20
-
-
-def _wait_ready(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, log.read_text()[-2000:]
-        assert time.monotonic() < deadline, f"not ready in {timeout} s: {log.read_text()[-2000:]}"
-        time.sleep(0.3)

@@ -7,13 +7,12 @@ and ends with a month-by-month summary and where every artefact lives.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -95,34 +94,19 @@ def _promote_and_report(project: Path) -> None:
         print(f"   {line}")
 
 
-class _service:
-    """``churn serve`` as a child process on a free port; stopped on exit, whatever happens."""
+@contextlib.contextmanager
+def _service(folder: Path) -> Iterator[str]:
+    """``churn serve`` on a free port, following the champion; stopped on exit, whatever happens."""
+    from mlops_course import servers
 
-    def __init__(self, folder: Path):
-        self.log = folder / "service.log"
-
-    def __enter__(self) -> str:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        command = [str(Path(sys.executable).parent / "churn"), "serve", "--port", str(port)]
-        command += ["--poll-seconds", "1"]
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        url = f"http://127.0.0.1:{port}"
-        _wait_for(lambda: _get(url, "/ready").get("ready"), 90, "the service to be ready", self)
-        print(f"   {url} is ready (pid {self.process.pid}); docs at {url}/docs")
-        return url
-
-    def __exit__(self, *exc) -> None:
-        os.killpg(self.process.pid, 15)
-        self.process.wait(timeout=30)
-        print(f"\n   service stopped; its log: {self.log}")
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
+    port = servers.free_port()
+    command = [str(Path(sys.executable).parent / "churn"), "serve", "--port", str(port)]
+    command += ["--poll-seconds", "1"]
+    # Ready means a model is loaded: /ready answers 503 until then.
+    with servers.running_server("service", command, folder, port, "/ready", 90) as server:
+        print(f"   {server.url} is ready (pid {server.process.pid}); docs at {server.url}/docs")
+        yield server.url
+    print(f"\n   service stopped; its log: {folder / 'service.log'}")
 
 
 def _show_one_prediction(url: str) -> None:
@@ -260,13 +244,11 @@ def _wait_until_logged(since: datetime, expected: int, timeout: float = 15) -> N
     )
 
 
-def _wait_for(condition, timeout: float, what: str, service: _service | None = None) -> None:
+def _wait_for(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if condition():
             return
-        if service is not None and not service.alive():
-            raise RuntimeError(f"the service exited; see {service.log}")
         if time.monotonic() > deadline:
             raise RuntimeError(f"waited {timeout} s for {what}")
         time.sleep(0.3)
