@@ -8,9 +8,10 @@ holding two real churn pipelines, trained once per module with lesson 04's
 04). Version 1 is the champion; version 2 is newer and scores differently, so
 a service that loads "the latest" instead of the alias is caught.
 
-``app.py`` imports ``schemas``. The app's tests give it the *reference*
-schemas, so an unfinished exercise 1 never costs points in exercise 2; the
-schema tests grade the learner's own ``schemas.py``.
+``app.py`` imports ``schemas``. The app's tests give it a stand-in built here
+from the data world's columns (``stand_in_schemas``), so an unfinished
+exercise 1 never costs points in exercise 2, and grading never needs this
+lesson's own reference; the schema tests grade the learner's own ``schemas.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import math
 import sys
 import warnings
 from dataclasses import dataclass
+from types import ModuleType
 
 import pytest
 
@@ -359,10 +361,51 @@ def test_batch_size_limits(schemas):
 # --- exercise 2: the app -----------------------------------------------------------------------
 
 
+def stand_in_schemas() -> ModuleType:
+    """The models app.py imports from ``schemas``, built from ``mlops_course.data``'s columns."""
+    from typing import Literal
+
+    from pydantic import BaseModel, ConfigDict, Field, create_model
+
+    fields = {column: (Literal[values], ...) for column, values in data.CATEGORIES.items()}
+    fields.update(
+        SeniorCitizen=(Literal[0, 1], ...),
+        tenure=(int, Field(ge=0, le=72)),
+        MonthlyCharges=(float, Field(gt=0)),
+        TotalCharges=(float, Field(ge=0)),
+    )
+    customer = create_model(
+        "Customer", __config__=ConfigDict(extra="forbid", allow_inf_nan=False), **fields
+    )
+    request = create_model(
+        "PredictRequest",
+        __config__=ConfigDict(extra="forbid"),
+        customers=(list[customer], Field(min_length=1, max_length=MAX_BATCH)),
+    )
+
+    class Prediction(BaseModel):
+        churn_probability: float = Field(ge=0, le=1)
+        churn: bool
+
+    class PredictResponse(BaseModel):
+        model_version: str
+        predictions: list[Prediction]
+
+    schemas = ModuleType("schemas")
+    schemas.__dict__.update(
+        Customer=customer,
+        PredictRequest=request,
+        Prediction=Prediction,
+        PredictResponse=PredictResponse,
+        MAX_BATCH=MAX_BATCH,
+    )
+    return schemas
+
+
 @pytest.fixture(scope="module")
-def service(exercise, reference):
-    """The learner's app.py, importing the *reference* schemas as ``schemas``."""
-    schemas = reference("08", "schemas")
+def service(exercise):
+    """The learner's app.py, importing the stand-in schemas as ``schemas``."""
+    schemas = stand_in_schemas()
     before = sys.modules.get("schemas")
     sys.modules["schemas"] = schemas
     try:
