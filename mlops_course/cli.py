@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="grade your own exercises of one lesson")
     check.add_argument("lesson", help="lesson number, e.g. 01")
     check.add_argument("--target", default="lessons", help=argparse.SUPPRESS)
+    check.add_argument(
+        "--more", action="store_true", help="also print the concrete fix under each hint"
+    )
     check.set_defaults(handler=_check)
 
     grade = commands.add_parser("grade", help="grade a folder of learner submissions")
@@ -59,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, default=None, help="seconds per learner and lesson")
     grade.add_argument("--memory-mb", type=int, default=None, help="memory per learner and lesson")
     grade.add_argument("--jobs", type=int, default=2, help="grading runs at once")
+    grade.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="trust the submissions: no sandbox, no tamper checks (recorded in the gradebook)",
+    )
     grade.set_defaults(handler=_grade)
     return parser
 
@@ -121,26 +129,34 @@ def _starters(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from mlops_course.grading.check import check_lesson
 
-    report, complete = check_lesson(f"{int(args.lesson):02d}", args.target)
+    report, complete = check_lesson(f"{int(args.lesson):02d}", args.target, more=args.more)
     print(report)
     return 0 if complete else 1
 
 
 def _grade(args: argparse.Namespace) -> int:
     from mlops_course.grading import gradebook
+    from mlops_course.grading.sandbox import SandboxUnavailable
 
     if not args.submissions.is_dir():
         print(f"course grade: {args.submissions} is not a folder", file=sys.stderr)
         return 2
-    book = gradebook.grade_class(
-        args.submissions,
-        args.out,
-        lessons=args.lessons,
-        timeout=args.timeout or gradebook.DEFAULT_TIMEOUT,
-        memory_mb=args.memory_mb or gradebook.DEFAULT_MEMORY_MB,
-        jobs=args.jobs,
-    )
+    try:
+        book = gradebook.grade_class(
+            args.submissions,
+            args.out,
+            lessons=args.lessons,
+            timeout=args.timeout or gradebook.DEFAULT_TIMEOUT,
+            memory_mb=args.memory_mb or gradebook.DEFAULT_MEMORY_MB,
+            jobs=args.jobs,
+            sandbox=not args.no_sandbox,
+        )
+    except SandboxUnavailable as error:
+        print(f"course grade: no sandbox here: {error}", file=sys.stderr)
+        return 2
     print(gradebook.summary_table(book))
+    if args.no_sandbox:
+        print("\ngraded WITHOUT a sandbox (--no-sandbox): every submission was trusted")
     print(f"\ngradebook written to {args.out}/ (grades.csv, grades.json, feedback/)")
     return 0
 

@@ -1,7 +1,10 @@
-"""Grade a class: every (learner, lesson) pair in its own copy, process and limits.
+"""Grade a class: every (learner, lesson) pair in a sandbox of its own, scored by the grader.
 
-Writes ``grades.csv`` (learner, one column per lesson, total), ``grades.json``
-(every test's outcome) and ``feedback/<learner>.md``.
+Writes ``grades.csv`` (learner, one column per lesson, total, flags),
+``grades.json`` (every test's outcome, and whether a sandbox was used) and
+``feedback/<learner>.md``. With ``sandbox=False`` (``course grade
+--no-sandbox``) pairs run the way they did before the sandbox existed:
+copied and forked from a warm server that trusts them; the gradebook says so.
 """
 
 from __future__ import annotations
@@ -10,15 +13,39 @@ import csv
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, Protocol
 
+from mlops_course.grading.feedback import fixes
+from mlops_course.grading.report import CollectedTest, TestResult
 from mlops_course.grading.runner import LessonOutcome, collect_points, run_lesson
+from mlops_course.grading.sandbox import Sandbox
 from mlops_course.grading.targets import course_lessons, exercises_dir, lessons_root
 from mlops_course.grading.warm import stop_servers
 
 DEFAULT_TIMEOUT = 90.0
 DEFAULT_MEMORY_MB = 4096
+
+Gradebook = dict[str, Any]
+
+
+class TrustedCheck(Protocol):
+    """A check the grader runs itself, outside the sandbox, after a pair is graded.
+
+    For what a sandbox cannot offer, such as building a learner's Dockerfile
+    with the Docker daemon (lesson 09's ``course grade --docker``). Its tests
+    count towards the lesson's maximum like any other.
+    """
+
+    def collect(self, lesson: str) -> list[CollectedTest]:
+        """The tests (with points) this check adds to ``lesson``; none for other lessons."""
+        ...
+
+    def run(self, learner: Path, lesson: str, outcome: LessonOutcome) -> LessonOutcome:
+        """Grade the learner's folder for ``lesson`` and return the outcome with its results."""
+        ...
 
 
 def grade_class(
@@ -28,7 +55,9 @@ def grade_class(
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
     jobs: int = 2,
-) -> dict:
+    sandbox: bool = True,
+    trusted_checks: Sequence[TrustedCheck] = (),
+) -> Gradebook:
     """Grade every learner folder in ``submissions`` and write the gradebook to ``out``.
 
     Args:
@@ -36,53 +65,76 @@ def grade_class(
         out: where grades.csv, grades.json and feedback/ go.
         lessons: lesson numbers to grade (default: every lesson of the course).
         timeout: seconds one (learner, lesson) run may take.
-        memory_mb: memory limit of one run.
+        memory_mb: memory one run may use, all its processes together.
         jobs: how many runs at once.
+        sandbox: grade each pair in a sandbox (False trusts every submission).
+        trusted_checks: checks the grader runs itself after each pair.
 
     Returns:
         The gradebook as written to grades.json.
+
+    Raises:
+        SandboxUnavailable: ``sandbox`` is asked for and none can be had here.
     """
     lessons = lessons or list(course_lessons())
     learners = sorted(p.name for p in submissions.iterdir() if p.is_dir())
-    maximum = {
-        lesson: sum(test["points"] for test in tests)
-        for lesson, tests in collect_points(lessons).items()
-    }
+    collected = collect_points(lessons)
+    for check in trusted_checks:
+        for lesson in lessons:
+            collected[lesson] = collected[lesson] + check.collect(lesson)
+    maximum = {lesson: sum(test.points for test in tests) for lesson, tests in collected.items()}
+    grader = Sandbox(timeout, memory_mb) if sandbox else None
+
+    def grade(pair: tuple[str, str]) -> LessonOutcome:
+        learner, lesson = submissions / pair[0], pair[1]
+        if grader is None:
+            outcome = _grade_trusting(learner, lesson, timeout, memory_mb)
+        else:
+            outcome = grader.grade(learner, lesson, collected[lesson])
+        for check in trusted_checks:
+            outcome = check.run(learner, lesson, outcome)
+        return outcome
+
     pairs = [(learner, lesson) for learner in learners for lesson in lessons]
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            outcomes = list(
-                pool.map(
-                    lambda pair: _grade_pair(submissions / pair[0], pair[1], timeout, memory_mb),
-                    pairs,
-                )
-            )
+            outcomes = list(pool.map(grade, pairs))
     finally:
         stop_servers()
+        if grader is not None:
+            grader.close()
     book = _gradebook(learners, lessons, maximum, dict(zip(pairs, outcomes, strict=True)))
+    book["sandboxed"] = sandbox
     _write(book, out)
     return book
 
 
-def summary_table(book: dict) -> str:
+def summary_table(book: Gradebook) -> str:
     """Format the gradebook as a plain-text table, one row per learner."""
     lessons = list(book["max_points"])
-    header = ["learner", *lessons, "total"]
+    header = ["learner", *lessons, "total", "flagged"]
     rows = [header]
     for learner, entry in book["learners"].items():
         scores = [_number(entry["lessons"][lesson]["score"]) for lesson in lessons]
-        rows.append([learner, *scores, _number(entry["total"])])
+        flagged = " ".join(n for n in lessons if entry["lessons"][n]["flags"])
+        rows.append([learner, *scores, _number(entry["total"]), flagged])
     rows.append(
-        ["(max)", *(_number(book["max_points"][n]) for n in lessons), _number(book["max_total"])]
+        [
+            "(max)",
+            *(_number(book["max_points"][n]) for n in lessons),
+            _number(book["max_total"]),
+            "",
+        ]
     )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
     )
 
 
-def _grade_pair(folder: Path, lesson: str, timeout: float, memory_mb: int) -> LessonOutcome:
-    """Copy one learner's exercises for one lesson and grade the copy."""
+def _grade_trusting(folder: Path, lesson: str, timeout: float, memory_mb: int) -> LessonOutcome:
+    """Copy one learner's exercises for one lesson and grade the copy, trusting it."""
     source = exercises_dir(lessons_root(str(folder)), lesson)
     if source is None:
         return LessonOutcome(
@@ -109,8 +161,12 @@ def _gradebook(
     lessons: list[str],
     maximum: dict[str, float],
     outcomes: dict[tuple[str, str], LessonOutcome],
-) -> dict:
-    book = {"max_points": maximum, "max_total": sum(maximum.values()), "learners": {}}
+) -> Gradebook:
+    book: Gradebook = {
+        "max_points": maximum,
+        "max_total": sum(maximum.values()),
+        "learners": {},
+    }
     for learner in learners:
         entries = {}
         for lesson in lessons:
@@ -120,30 +176,36 @@ def _gradebook(
                 "max": maximum[lesson],
                 "status": outcome.status,
                 "cause": outcome.cause,
-                "tests": sorted(outcome.tests, key=lambda test: test["test"]),
+                "flags": outcome.flags,
+                "tests": [
+                    test.model_dump() for test in sorted(outcome.tests, key=lambda t: t.test)
+                ],
             }
-        total = sum(entry["score"] for entry in entries.values())
+        total = sum(float(entry["score"]) for entry in entries.values())
         book["learners"][learner] = {"total": total, "lessons": entries}
     return book
 
 
-def _write(book: dict, out: Path) -> None:
+def _write(book: Gradebook, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "grades.json").write_text(json.dumps(book, indent=2, sort_keys=True) + "\n")
     lessons = list(book["max_points"])
     with open(out / "grades.csv", "w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["learner", *lessons, "total"])
+        writer.writerow(["learner", *lessons, "total", "flags"])
         for learner, entry in book["learners"].items():
             scores = [_number(entry["lessons"][lesson]["score"]) for lesson in lessons]
-            writer.writerow([learner, *scores, _number(entry["total"])])
+            flags = "; ".join(
+                f"{lesson}: {flag}" for lesson in lessons for flag in entry["lessons"][lesson]["flags"]
+            )
+            writer.writerow([learner, *scores, _number(entry["total"]), flags])
     feedback = out / "feedback"
     feedback.mkdir(exist_ok=True)
     for learner, entry in book["learners"].items():
         (feedback / f"{learner}.md").write_text(_feedback(learner, entry, book))
 
 
-def _feedback(learner: str, entry: dict, book: dict) -> str:
+def _feedback(learner: str, entry: dict[str, Any], book: Gradebook) -> str:
     lines = [
         f"# Feedback for {learner}",
         "",
@@ -156,19 +218,28 @@ def _feedback(learner: str, entry: dict, book: dict) -> str:
         points = f"{_number(result['score'])} / {_number(result['max'])}"
         lines.append(f"| {lesson} | {points} | {result['status']} |")
     for lesson, result in entry["lessons"].items():
-        failed = [test for test in result["tests"] if test["earned"] < test["points"]]
+        tests = [TestResult.model_validate(test) for test in result["tests"]]
+        failed = [test for test in tests if test.earned < test.points]
         if result["status"] == "graded" and not failed:
             continue
         lines += ["", f"## Lesson {lesson}", ""]
+        if result["flags"]:
+            lines.append("No points for this lesson: the grader flagged it for tampering.")
+            lines += [f"- {flag}" for flag in result["flags"]]
+            lines.append("If that is a mistake, show your instructor this file.")
+            continue
         if result["status"] != "graded":
             lines.append(f"No points for this lesson: {result['cause']}.")
-        for test in failed:
-            lines.append(
-                f"- **{test['exercise']}** `{test['test']}` "
-                f"({_number(test['earned'])}/{_number(test['points'])}): {test['message']}"
-            )
-            if test["hint"]:
-                lines.append(f"  - hint: {test['hint']}")
+        for fix in fixes(failed):
+            lines.append(f"- **{fix.headline()}**")
+            if fix.kind == "failed":
+                test = fix.tests[0]
+                points = f"{_number(test.earned)}/{_number(test.points)}"
+                lines.append(f"  - {test.message} ({points})")
+            if fix.kind == "crash":
+                lines.append(f"  - it fails: {', '.join(f'`{t.test}`' for t in fix.tests)}")
+            if fix.hint:
+                lines.append(f"  - hint: {fix.hint}")
     return "\n".join(lines) + "\n"
 
 

@@ -2,47 +2,42 @@
 
 A grading test declares what it is worth and what to tell a learner who fails it::
 
-    @pytest.mark.points(2, exercise="run_fingerprint", hint="Sort the keys first.")
+    @pytest.mark.points(2, exercise="run_fingerprint", hint="Sort the keys first.",
+                        more="sorted(params.items()) before json.dumps")
     def test_key_order_does_not_matter(fingerprint): ...
 
 and loads the learner's code through the ``exercise`` fixture, never by a
 plain import, so a file that does not import costs only its own tests.
 On failure the report says which exercise, what was expected and seen
-(the assertion message), and the hint, instead of a traceback.
-``--grade-json PATH`` writes every test's outcome and points.
+(the assertion message), and the hint, instead of a traceback; ``more`` is the
+concrete fix, kept for ``course check NN --more``.
+``--grade-json PATH`` writes every test's outcome and points (a ``GradeReport``);
+``--grade-canaries SEED`` plants checks that must fail (see ``canaries``).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
 import sys
 import traceback
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Generator
 from pathlib import Path
 from types import ModuleType
+from typing import Any, NoReturn, TypeVar
 
 import pytest
 
+from mlops_course.grading import canaries
+from mlops_course.grading.report import CollectedTest, GradeReport, TestResult, cut
 from mlops_course.grading.targets import NAMED_TARGETS, exercises_dir, lessons_root
 
 _LOADED: dict[tuple[str, str, str], ModuleType | str] = {}
-
-
-@dataclass
-class TestResult:
-    """The outcome of one grading test, as written to the JSON report."""
-
-    test: str
-    lesson: str
-    exercise: str
-    points: float
-    earned: float
-    outcome: str
-    message: str
-    hint: str
+_RESULTS = pytest.StashKey[dict[str, TestResult]]()
+_COLLECTED = pytest.StashKey[list[CollectedTest]]()
+_CANARIES = pytest.StashKey[list[str]]()
+_Error = TypeVar("_Error", bound=BaseException)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,17 +48,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="what to grade: 'lessons' (your working copy), 'solutions', or a submission folder",
     )
     group.addoption("--grade-json", default=None, help="write every test's outcome here as JSON")
+    group.addoption(
+        "--grade-canaries", default=None, help="plant checks that must fail, drawn from this seed"
+    )
+    group.addoption(
+        "--no-sandbox",
+        action="store_true",
+        help="the course's own attack suite: grade its classes without the sandbox",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "points(n, exercise, hint): what a grading test is worth and its hint"
+        "markers",
+        "points(n, exercise, hint, more=''): what a grading test is worth, its hint and its fix",
     )
-    config._grading_results = {}  # nodeid -> TestResult
+    config.stash[_RESULTS] = {}
+    config.stash[_COLLECTED] = []
+    config.stash[_CANARIES] = []
 
 
 @pytest.fixture(scope="session")
-def exercise(request: pytest.FixtureRequest):
+def exercise(request: pytest.FixtureRequest) -> Callable[[str, str], ModuleType]:
     """Return a loader: ``exercise("01", "fingerprint")`` imports that exercise file."""
     root = lessons_root(request.config.getoption("--target"))
 
@@ -74,7 +80,7 @@ def exercise(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def exercise_file(request: pytest.FixtureRequest):
+def exercise_file(request: pytest.FixtureRequest) -> Callable[[str, str], Path]:
     """Return a finder: ``exercise_file("03", "dvc.yaml")`` is that file's path in the target.
 
     For exercises that are not Python modules (YAML, Dockerfiles). A missing
@@ -98,7 +104,7 @@ def exercise_file(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def reference():
+def reference() -> Callable[[str, str], ModuleType]:
     """Return a loader: ``reference("04", "tracking")`` imports lesson 04's *reference* solution.
 
     A lesson that builds on an earlier one is graded with the earlier lesson's
@@ -108,7 +114,7 @@ def reference():
 
 
 @pytest.fixture(scope="module")
-def mlflow():
+def mlflow() -> Generator[Any, None, None]:
     """MLflow, imported once per module (it costs seconds); the tracking URI restored after."""
     import mlflow
 
@@ -116,10 +122,10 @@ def mlflow():
     yield mlflow
     while mlflow.active_run() is not None:
         mlflow.end_run()
-    mlflow.set_tracking_uri(before)  # None forgets the URI the module's tests set
+    mlflow.set_tracking_uri(before)  # type: ignore[arg-type]  # None forgets the URI set
 
 
-def expect_error(kind: type[BaseException], action, situation: str) -> BaseException:
+def expect_error(kind: type[_Error], action: Callable[[], object], situation: str) -> _Error:
     """Run ``action``; return the error of ``kind`` it raises, or fail saying what it did.
 
     A starter's ``NotImplementedError`` is re-raised: it is a TODO, not the error asked for.
@@ -142,11 +148,10 @@ def load_reference(lesson: str, module: str) -> ModuleType:
     """Import ``solutions/<lesson>-*/exercises/<module>.py`` once, under a private name."""
     name = f"course_reference_{lesson}_{module}"
     if name not in sys.modules:
-        path = exercises_dir(NAMED_TARGETS["solutions"], lesson) / f"{module}.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        loaded = importlib.util.module_from_spec(spec)
-        sys.modules[name] = loaded
-        spec.loader.exec_module(loaded)
+        folder = exercises_dir(NAMED_TARGETS["solutions"], lesson)
+        if folder is None:
+            raise FileNotFoundError(f"no reference solution of lesson {lesson} here")
+        sys.modules[name] = _exec_file(name, folder / f"{module}.py")
     return sys.modules[name]
 
 
@@ -166,6 +171,20 @@ def load_exercise(root: Path, lesson: str, module: str) -> ModuleType:
     return loaded
 
 
+def _exec_file(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[name] = loaded
+    try:
+        spec.loader.exec_module(loaded)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return loaded
+
+
 def _import(root: Path, lesson: str, module: str) -> ModuleType | str:
     folder = exercises_dir(root, lesson)
     if folder is None:
@@ -174,64 +193,83 @@ def _import(root: Path, lesson: str, module: str) -> ModuleType | str:
     shown = f"{folder.parent.name}/exercises/{module}.py"
     if not path.is_file():
         return f"the exercise file {shown} is missing"
-    name = f"course_exercise_{lesson}_{module}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[name] = loaded
     try:
-        spec.loader.exec_module(loaded)
+        return _exec_file(f"course_exercise_{lesson}_{module}", path)
     except SyntaxError as error:
-        del sys.modules[name]
         return f"{shown} has a syntax error on line {error.lineno}: {error.msg}"
+    except NotImplementedError as error:
+        return f"{shown} could not be imported: not written yet ({error})"
     except (Exception, SystemExit) as error:  # noqa: BLE001 - any import error is the learner's
-        del sys.modules[name]
         return f"{shown} could not be imported: {_describe(error, folder)}"
-    return loaded
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    outcome = yield
-    report = outcome.get_result()
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    seed = config.getoption("--grade-canaries")
+    if seed:
+        canaries.plant(items, seed)
+        config.stash[_CANARIES] = canaries.names(seed)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     marker = item.get_closest_marker("points")
     if marker is None:
-        return
+        return report
     points = float(marker.args[0]) if marker.args else 0.0
-    exercise_name = marker.kwargs.get("exercise", "")
-    hint = marker.kwargs.get("hint", "")
+    exercise_name = str(marker.kwargs.get("exercise", ""))
+    hint = str(marker.kwargs.get("hint", ""))
+    more = str(marker.kwargs.get("more", ""))
     lesson = _lesson_of(item)
-    results = item.config._grading_results
-    if report.when == "call" and report.passed:
-        results[item.nodeid] = TestResult(
-            item.name, lesson, exercise_name, points, points, "passed", "", hint
+    results = item.config.stash[_RESULTS]
+
+    def record(earned: float, outcome: str, message: str) -> None:
+        results[item.nodeid] = TestResult.model_validate(
+            {
+                "test": item.name,
+                "lesson": lesson,
+                "exercise": exercise_name,
+                "points": points,
+                "earned": earned,
+                "outcome": outcome,
+                "message": cut(message),
+                "hint": hint,
+                "more": more,
+            }
         )
+
+    if report.when == "call" and report.passed:
+        record(points, "passed", "")
     elif report.failed:
         message = _failure_message(call, item)
-        results[item.nodeid] = TestResult(
-            item.name, lesson, exercise_name, points, 0.0, "failed", message, hint
-        )
+        record(0.0, "failed", message)
         label = f"[{lesson} {exercise_name}] {item.name} ({_format_points(points)})"
-        lines = [label, f"  {message}".replace("\n", "\n  ")]
+        lines = [label, f"  {cut(message)}".replace("\n", "\n  ")]
         if hint:
             lines.append(f"  hint: {hint}")
         report.longrepr = "\n".join(lines)
     elif report.skipped and item.nodeid not in results:
-        results[item.nodeid] = TestResult(
-            item.name, lesson, exercise_name, points, 0.0, "skipped", _skip_reason(report), hint
-        )
+        record(0.0, "skipped", _skip_reason(report))
+    return report
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Record every collected grading test, so crashed runs still know the maximum."""
-    session.config._grading_collected = [
-        {
-            "test": item.name,
-            "lesson": _lesson_of(item),
-            "exercise": marker.kwargs.get("exercise", ""),
-            "points": float(marker.args[0]) if marker.args else 0.0,
-        }
+    planted = set(session.config.stash[_CANARIES])
+    session.config.stash[_COLLECTED] = [
+        CollectedTest(
+            test=item.name,
+            lesson=_lesson_of(item),
+            exercise=str(marker.kwargs.get("exercise", "")),
+            points=float(marker.args[0]) if marker.args else 0.0,
+            hint=str(marker.kwargs.get("hint", "")),
+            more=str(marker.kwargs.get("more", "")),
+        )
         for item in session.items
-        if (marker := item.get_closest_marker("points")) is not None
+        if (marker := item.get_closest_marker("points")) is not None and item.name not in planted
     ]
 
 
@@ -239,23 +277,22 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     path = session.config.getoption("--grade-json")
     if not path:
         return
-    report = {
-        "collected": getattr(session.config, "_grading_collected", []),
-        "results": [
-            asdict(result) for _, result in sorted(session.config._grading_results.items())
-        ],
-    }
-    Path(path).write_text(json.dumps(report, indent=2, sort_keys=True))
+    stash = session.config.stash
+    report = GradeReport(
+        collected=stash[_COLLECTED],
+        results=[result for _, result in sorted(stash[_RESULTS].items())],
+        canaries=stash[_CANARIES],
+    )
+    Path(path).write_text(report.model_dump_json(indent=2))
 
 
 def _lesson_of(item: pytest.Item) -> str:
     """Lesson number from the test file name: test_04_tracking.py -> '04'."""
-    stem = Path(str(item.fspath)).stem
-    parts = stem.split("_")
+    parts = item.path.stem.split("_")
     return parts[1] if len(parts) > 1 and parts[1].isdigit() else ""
 
 
-def _failure_message(call: pytest.CallInfo, item: pytest.Item) -> str:
+def _failure_message(call: pytest.CallInfo[None], item: pytest.Item) -> str:
     excinfo = call.excinfo
     if excinfo is None:
         return "failed"
@@ -319,6 +356,6 @@ def find_tool(name: str, path: str | None = None) -> str:
 
 
 @pytest.fixture(scope="session")
-def require_tool():
+def require_tool() -> Callable[[str, str | None], str]:
     """The ``find_tool`` function, for tests that need an optional tool (Node, Docker)."""
     return find_tool

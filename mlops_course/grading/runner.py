@@ -1,8 +1,13 @@
-"""Run one lesson's grading tests against one target in a separate, limited process."""
+"""Run one lesson's grading tests against one target in a separate, limited process.
+
+This runner trusts the code it runs: ``course check`` (a learner's own
+work, on their own machine), the proofs run on the reference solutions, and
+``course grade --no-sandbox``. ``sandbox`` grades code nobody vouches for.
+Both turn a report into a ``LessonOutcome`` the same way (``scored``).
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import signal
@@ -12,6 +17,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from mlops_course.grading.report import CollectedTest, GradeReport, TestResult
 from mlops_course.workspace import COURSE_ROOT, QUIET_ENVIRONMENT
 
 TESTS_DIR = COURSE_ROOT / "tests" / "lessons"
@@ -19,18 +27,19 @@ TESTS_DIR = COURSE_ROOT / "tests" / "lessons"
 
 @dataclass
 class LessonOutcome:
-    """What one grading run of one lesson produced."""
+    """What grading one lesson of one learner came to."""
 
     lesson: str
-    status: str  # graded, missing, timeout, crashed
+    status: str  # graded, missing, timeout, crashed, refused, flagged
     cause: str = ""
-    tests: list[dict] = field(default_factory=list)
-    collected: list[dict] = field(default_factory=list)  # every grading test and its points
+    tests: list[TestResult] = field(default_factory=list)
+    collected: list[CollectedTest] = field(default_factory=list)  # every grading test
+    flags: list[str] = field(default_factory=list)  # tampering seen; the lesson then scores 0
 
     @property
     def score(self) -> float:
-        """Points earned (0 unless the run finished)."""
-        return sum(test["earned"] for test in self.tests) if self.status == "graded" else 0.0
+        """Points earned (0 unless the run finished and nothing was flagged)."""
+        return sum(test.earned for test in self.tests) if self.status == "graded" else 0.0
 
 
 def lesson_test_file(lesson: str) -> Path:
@@ -41,7 +50,7 @@ def lesson_test_file(lesson: str) -> Path:
     return matches[0]
 
 
-def collect_points(lessons: list[str]) -> dict[str, list[dict]]:
+def collect_points(lessons: list[str]) -> dict[str, list[CollectedTest]]:
     """Return, per lesson, every grading test with its points (one collect-only run)."""
     with tempfile.TemporaryDirectory(prefix="course-collect-") as scratch:
         report = Path(scratch) / "collected.json"
@@ -50,10 +59,12 @@ def collect_points(lessons: list[str]) -> dict[str, list[dict]]:
         subprocess.run(
             command, cwd=COURSE_ROOT, capture_output=True, env=grading_environment(scratch)
         )
-        collected = json.loads(report.read_text())["collected"] if report.exists() else []
-    by_lesson: dict[str, list[dict]] = {lesson: [] for lesson in lessons}
+        if not report.exists():
+            raise RuntimeError(f"collecting the grading tests of lessons {lessons} failed")
+        collected = GradeReport.model_validate_json(report.read_text()).collected
+    by_lesson: dict[str, list[CollectedTest]] = {lesson: [] for lesson in lessons}
     for test in collected:
-        by_lesson.setdefault(test["lesson"], []).append(test)
+        by_lesson.setdefault(test.lesson, []).append(test)
     return by_lesson
 
 
@@ -87,31 +98,83 @@ def run_lesson(
         if first_failure:
             command.insert(-1, "-x")
         env = grading_environment(workspace or Path(scratch) / "workspace")
-        code, output = (_run_warm if warm else _run_cold)(command, env, scratch, timeout, memory_mb)
+        run = _run_warm if warm else _run_cold
+        code, output = run(command, env, Path(scratch), timeout, memory_mb)
         if code is None:
-            return LessonOutcome(
-                lesson,
-                "timeout",
-                f"stopped after {timeout:g} s: an endless loop, or code that waits forever?",
-            )
-        if not report.exists():
-            tail = _last_line(output)
-            cause = (
-                f"the test process ended with exit code {code} before it "
-                "could report (a call to os._exit, a crash, or running out of memory?)"
-            )
-            return LessonOutcome(
-                lesson, "crashed", cause + (f"; last output: {tail}" if tail else "")
-            )
-        written = json.loads(report.read_text())
-    tests = written["results"]
+            return timed_out(lesson, timeout)
+        text = report.read_text() if report.exists() else None
+    outcome = scored(lesson, text, code, output, collected=None)
     if hide:
-        for test in tests:
-            test["message"] = test["message"].replace(str(hide), "<submission>")
-    return LessonOutcome(lesson, "graded", tests=tests, collected=written["collected"])
+        outcome.tests = [
+            test.model_copy(update={"message": test.message.replace(hide, "<submission>")})
+            for test in outcome.tests
+        ]
+    return outcome
 
 
-def _run_cold(command, env, scratch, timeout, memory_mb) -> tuple[int | None, str]:
+def timed_out(lesson: str, timeout: float | None) -> LessonOutcome:
+    """The outcome of a run its time limit stopped."""
+    return LessonOutcome(
+        lesson,
+        "timeout",
+        f"stopped after {timeout or 0:g} s: an endless loop, or code that waits forever?",
+    )
+
+
+def scored(
+    lesson: str,
+    report_text: str | None,
+    code: int,
+    output: str,
+    collected: list[CollectedTest] | None,
+) -> LessonOutcome:
+    """Turn a run's report into an outcome, scoring by ``collected`` (or the report's own list).
+
+    A test earns its collected points when the report says it passed; the
+    report's own points are not taken. Hints and fixes come from ``collected``.
+    """
+    if report_text is None:
+        return crashed(lesson, code, output)
+    try:
+        report = GradeReport.model_validate_json(report_text)
+    except ValidationError:
+        return LessonOutcome(lesson, "crashed", "the test process wrote an unreadable report")
+    tests_list = report.collected if collected is None else collected
+    passed = {result.test for result in report.results if result.outcome == "passed"}
+    results = {result.test: result for result in report.results}
+    tests = []
+    for test in tests_list:
+        result = results.get(test.test)
+        earned = test.points if test.test in passed else 0.0
+        tests.append(
+            TestResult(
+                test=test.test,
+                lesson=test.lesson,
+                exercise=test.exercise,
+                points=test.points,
+                earned=earned,
+                outcome=result.outcome if result else "failed",
+                message=result.message if result else "did not run",
+                hint=test.hint,
+                more=test.more,
+            )
+        )
+    return LessonOutcome(lesson, "graded", tests=tests, collected=tests_list)
+
+
+def crashed(lesson: str, code: int, output: str, cause: str = "") -> LessonOutcome:
+    """The outcome of a run that ended without a report."""
+    cause = cause or (
+        f"the test process ended with exit code {code} before it "
+        "could report (a call to os._exit, a crash, or running out of memory?)"
+    )
+    tail = _last_line(output)
+    return LessonOutcome(lesson, "crashed", cause + (f"; last output: {tail}" if tail else ""))
+
+
+def _run_cold(
+    command: list[str], env: dict[str, str], scratch: Path, timeout: float | None, memory_mb: int | None
+) -> tuple[int | None, str]:
     """A fresh ``python -m pytest`` process; returns (exit code or None on timeout, output)."""
     process = subprocess.Popen(
         command,
@@ -130,22 +193,21 @@ def _run_cold(command, env, scratch, timeout, memory_mb) -> tuple[int | None, st
     return process.returncode, output.decode(errors="replace")
 
 
-def _run_warm(command, env, scratch, timeout, memory_mb) -> tuple[int | None, str]:
-    """The same run, forked from the warm grading server."""
+def _run_warm(
+    command: list[str], env: dict[str, str], scratch: Path, timeout: float | None, memory_mb: int | None
+) -> tuple[int | None, str]:
+    """The same run, forked from the plain warm grading server."""
     from mlops_course.grading.warm import run_pytest
 
-    log = Path(scratch) / "output.log"
+    log = scratch / "output.log"
     args = command[3:]  # drop "python -m pytest"
     code = run_pytest(args, env, COURSE_ROOT, log, timeout, memory_mb)
     return code, log.read_text(errors="replace") if log.exists() else ""
 
 
-def pytest_command(report: Path) -> list[str]:
-    """``python -m pytest`` as every grading run starts it, writing its report to ``report``."""
+def pytest_options(report: Path) -> list[str]:
+    """The pytest options of every grading run, writing its report to ``report``."""
     return [
-        sys.executable,
-        "-m",
-        "pytest",
         "-q",
         "-p",
         "no:cacheprovider",
@@ -154,6 +216,11 @@ def pytest_command(report: Path) -> list[str]:
         "console_output_style=classic",
         f"--grade-json={report}",
     ]
+
+
+def pytest_command(report: Path) -> list[str]:
+    """``python -m pytest`` as every grading run starts it, writing its report to ``report``."""
+    return [sys.executable, "-m", "pytest", *pytest_options(report)]
 
 
 def grading_environment(workspace: Path | str) -> dict[str, str]:
@@ -175,7 +242,7 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:

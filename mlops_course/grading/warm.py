@@ -1,20 +1,32 @@
 """Grading processes forked from a warm server: the heavy imports are paid once.
 
-Each (learner, lesson) run still gets its own process, session, memory limit
-and time limit, but it is forked from a server (``python -m
-mlops_course.grading.warm``) that has already imported pandas, scikit-learn,
-MLflow and pytest, instead of importing them again: seconds per run, dozens
-of runs per class. The server reads one JSON job per line on stdin and answers
-one JSON line on stdout: the child's exit code, or null when the time limit
-killed it.
+Each (learner, lesson) run still gets its own process and limits, but it is
+forked from a server (``python -m mlops_course.grading.warm``) that has
+already imported pandas, scikit-learn, MLflow and pytest, instead of
+importing them again: seconds per run, dozens of runs per class. The server
+reads one JSON job per line on stdin and answers one JSON line on stdout.
+
+Two kinds of server:
+
+- **sandboxed** (``--sandboxed CONFIG``, started inside bubblewrap by
+  ``sandbox``): each job runs in namespaces of its own (``namespaces``), and
+  the answer carries the report. A server that dies or goes silent is
+  killed and replaced; it costs the pair it was running, nothing else.
+- **plain** (no argument): each job is a forked child in its own session
+  with a data-size limit, writing its report where the job says. This is
+  how grading worked before the sandbox, kept for ``course grade
+  --no-sandbox``, for reference code the course trusts, and as the baseline
+  the attack suite measures the sandbox against. It trusts what it runs.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
@@ -22,6 +34,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from typing import IO, Any, NoReturn
 
 PRELOAD = [
     "numpy",
@@ -46,10 +59,105 @@ PRELOAD = [
     "mlops_course.data",
     "mlops_course.grading.plugin",
 ]
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
-_local = threading.local()  # one server per grading thread
-_servers: list[subprocess.Popen] = []
+_local = threading.local()  # each grading thread has its own servers
+_servers: list[WarmServer] = []
 _servers_lock = threading.Lock()
+
+
+class WarmServer:
+    """One running server and the pipes to it, as seen from the grader."""
+
+    def __init__(self, command: list[str], env: dict[str, str] | None) -> None:
+        self.command = command
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
+        self._pending = b""
+        with _servers_lock:
+            _servers.append(self)
+
+    def alive(self) -> bool:
+        """True while the server process runs."""
+        return self.process.poll() is None
+
+    def ask(self, job: dict[str, Any], deadline: float | None) -> dict[str, Any] | None:
+        """Send one job and return the answer; None (and the server killed) if none comes.
+
+        No answer means the server died, went silent until ``deadline``
+        (``time.monotonic()``; None waits for ever), or wrote something that
+        is not one JSON line.
+        """
+        stdin, stdout = self._pipes()
+        try:
+            stdin.write(json.dumps(job).encode() + b"\n")
+            stdin.flush()
+        except BrokenPipeError:
+            self.kill()
+            return None
+        line = self._read_line(stdout, deadline)
+        try:
+            answer = json.loads(line) if line is not None else None
+        except json.JSONDecodeError:
+            answer = None
+        if not isinstance(answer, dict):
+            self.kill()
+            return None
+        return answer
+
+    def stop(self) -> None:
+        """Close its input (the server then exits) and wait for it."""
+        stdin, stdout = self._pipes()
+        try:
+            stdin.close()
+            self.process.wait(timeout=30)
+        except (BrokenPipeError, subprocess.TimeoutExpired):
+            self.kill()
+        stdout.close()
+
+    def kill(self) -> None:
+        """Kill the server and everything it started (its own session)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+    def _pipes(self) -> tuple[IO[bytes], IO[bytes]]:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        if stdin is None or stdout is None:
+            raise RuntimeError("the warm server was started without pipes")
+        return stdin, stdout
+
+    def _read_line(self, stdout: IO[bytes], deadline: float | None) -> bytes | None:
+        descriptor = stdout.fileno()
+        while b"\n" not in self._pending:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return None
+            if not select.select([descriptor], [], [], remaining)[0]:
+                return None
+            chunk = os.read(descriptor, 1 << 16)
+            if not chunk or len(self._pending) > MAX_ANSWER_BYTES:
+                return None
+            self._pending += chunk
+        line, _, self._pending = self._pending.partition(b"\n")
+        return line
+
+
+def server_for(command: list[str], env: dict[str, str] | None) -> WarmServer:
+    """This thread's running server for ``command``, started (again) if needed."""
+    servers: dict[tuple[str, ...], WarmServer] = _local.__dict__.setdefault("servers", {})
+    key = tuple(command)
+    server = servers.get(key)
+    if server is None or not server.alive():
+        server = servers[key] = WarmServer(command, env)
+    return server
 
 
 def run_pytest(
@@ -60,14 +168,15 @@ def run_pytest(
     timeout: float | None,
     memory_mb: int | None,
 ) -> int | None:
-    """Run ``pytest.main(args)`` in a child forked from this thread's warm server.
+    """Run ``pytest.main(args)`` in a child forked from this thread's plain warm server.
 
     Returns the exit code, or ``None`` when the time limit killed the child.
     The child's output goes to ``log_path``.
+
+    Raises:
+        RuntimeError: the server died (the plain server trusts what it runs).
     """
-    server = getattr(_local, "server", None)
-    if server is None or server.poll() is not None:
-        server = _local.server = _start_server(env)
+    server = server_for([sys.executable, "-m", "mlops_course.grading.warm"], env)
     job = {
         "args": args,
         "env": env,
@@ -76,12 +185,11 @@ def run_pytest(
         "timeout": timeout,
         "memory_mb": memory_mb,
     }
-    server.stdin.write(json.dumps(job) + "\n")
-    server.stdin.flush()
-    answer = server.stdout.readline()
-    if not answer:
+    answer = server.ask(job, deadline=None)
+    if answer is None:
         raise RuntimeError("the warm grading server died")
-    return json.loads(answer)["code"]
+    code: int | None = answer["code"]
+    return code
 
 
 def stop_servers() -> None:
@@ -89,36 +197,30 @@ def stop_servers() -> None:
     with _servers_lock:
         servers, _servers[:] = list(_servers), []
     for server in servers:
-        server.stdin.close()
-        server.wait(timeout=30)
-        server.stdout.close()
+        server.stop()
 
 
-def _start_server(env: dict[str, str]) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mlops_course.grading.warm"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    with _servers_lock:
-        _servers.append(server)
-    return server
+def serve(sandboxed: str | None) -> None:
+    """The server loop: preload, then run one job per input line."""
+    from mlops_course.grading import namespaces
 
-
-def serve() -> None:
-    """The server loop: preload, then fork one limited child per job line."""
+    config = namespaces.ServerConfig.from_json(sandboxed) if sandboxed else None
     with warnings.catch_warnings():  # import-time deprecation notices are not the learner's
         warnings.simplefilter("ignore")
         for module in PRELOAD:
             importlib.import_module(module)
+    gc.freeze()  # forked children then leave the preloaded objects' pages shared
     for line in sys.stdin:
+        received = time.monotonic()
         job = json.loads(line)
-        print(json.dumps({"code": _fork_and_wait(job)}), flush=True)
+        if config is None:
+            answer: dict[str, Any] = {"code": _fork_and_wait(job)}
+        else:
+            answer = namespaces.grade(job, config, received)
+        print(json.dumps(answer), flush=True)
 
 
-def _fork_and_wait(job: dict) -> int | None:
+def _fork_and_wait(job: dict[str, Any]) -> int | None:
     pid = os.fork()
     if pid == 0:
         _child(job)
@@ -137,7 +239,7 @@ def _fork_and_wait(job: dict) -> int | None:
         time.sleep(0.05)
 
 
-def _child(job: dict) -> None:
+def _child(job: dict[str, Any]) -> NoReturn:
     """In the forked child: own session, limits, environment and output; then pytest."""
     try:
         os.setsid()  # its own process group, so a timeout kills all it started
@@ -150,7 +252,7 @@ def _child(job: dict) -> None:
         log = os.open(job["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(log, 1)
         os.dup2(log, 2)
-        sys.stdin = open(os.devnull)
+        sys.stdin = open(os.devnull)  # noqa: SIM115 - stays open for the child's life
         import pytest
 
         code = int(pytest.main(job["args"]))
@@ -162,4 +264,4 @@ def _child(job: dict) -> None:
 
 
 if __name__ == "__main__":
-    serve()
+    serve(sys.argv[2] if sys.argv[1:2] == ["--sandboxed"] else None)
