@@ -77,7 +77,7 @@ class Cgroups:
                 _write(folder / "pids.max", str(max_processes))
 
     def procs_files(self, pair: str) -> dict[str, Path]:
-        """Each hierarchy's ``cgroup.procs`` of the pair: writing ``0`` there moves the writer in."""
+        """Each hierarchy's ``cgroup.procs`` of the pair: writing ``0`` there moves the writer."""
         return {h.name: h.base / pair / "cgroup.procs" for h in self.hierarchies}
 
     def oom_kills(self, pair: str) -> int:
@@ -134,7 +134,9 @@ def prepare(proc: Path = Path("/proc")) -> Cgroups:
         base = _make_base("unified", folder / name)
         _write(base.base / "cgroup.subtree_control", " ".join(f"+{c}" for c in CONTROLLERS))
     except OSError as error:
-        raise CgroupError(f"cgroup v2 is not delegated to this user ({error}); " + DELEGATION_HELP)
+        raise CgroupError(
+            f"cgroup v2 is not delegated to this user ({error.strerror}); " + DELEGATION_HELP
+        ) from None
     return Cgroups(2, (base,))
 
 
@@ -175,7 +177,9 @@ def _make_base(name: str, folder: Path) -> Hierarchy:
     try:
         folder.mkdir()
     except OSError as error:
-        raise CgroupError(f"cannot make a control group in {folder.parent}: {error.strerror}")
+        raise CgroupError(
+            f"cannot make a control group in {folder.parent}: {error.strerror}"
+        ) from None
     return Hierarchy(name, folder)
 
 

@@ -79,9 +79,7 @@ def fixes(failed: list[TestResult]) -> list[Fix]:
 
 def is_crash(message: str) -> bool:
     """True for an exception from the learner's code, or a file that is missing or won't import."""
-    return message.startswith("your code raised") or any(
-        sign in message for sign in CRASH_SIGNS
-    )
+    return message.startswith("your code raised") or any(sign in message for sign in CRASH_SIGNS)
 
 
 def is_waiting(message: str) -> bool:

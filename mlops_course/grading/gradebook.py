@@ -168,7 +168,7 @@ def _gradebook(
         "learners": {},
     }
     for learner in learners:
-        entries = {}
+        entries: dict[str, dict[str, Any]] = {}
         for lesson in lessons:
             outcome = outcomes[(learner, lesson)]
             entries[lesson] = {
@@ -181,7 +181,7 @@ def _gradebook(
                     test.model_dump() for test in sorted(outcome.tests, key=lambda t: t.test)
                 ],
             }
-        total = sum(float(entry["score"]) for entry in entries.values())
+        total = sum(outcomes[(learner, lesson)].score for lesson in lessons)
         book["learners"][learner] = {"total": total, "lessons": entries}
     return book
 
@@ -196,7 +196,9 @@ def _write(book: Gradebook, out: Path) -> None:
         for learner, entry in book["learners"].items():
             scores = [_number(entry["lessons"][lesson]["score"]) for lesson in lessons]
             flags = "; ".join(
-                f"{lesson}: {flag}" for lesson in lessons for flag in entry["lessons"][lesson]["flags"]
+                f"{lesson}: {flag}"
+                for lesson in lessons
+                for flag in entry["lessons"][lesson]["flags"]
             )
             writer.writerow([learner, *scores, _number(entry["total"]), flags])
     feedback = out / "feedback"

@@ -78,6 +78,11 @@ def unshare(flags: int) -> None:
     _check(_libc().unshare(flags), "unshare")
 
 
+def setns(descriptor: int, nstype: int) -> None:
+    """Move into the namespace ``descriptor`` refers to (for a PID namespace: the next children)."""
+    _check(_libc().setns(descriptor, nstype), "setns")
+
+
 def mount(
     source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None
 ) -> None:

@@ -1,24 +1,25 @@
 """One (learner, lesson) pair in namespaces of its own, forked from the warm grading server.
 
 The server already runs inside bubblewrap, which shows it only an allowlist
-of files. Per pair, three processes take part:
+of files. Per pair it forks once, as the unsandboxed server does, but into a
+new PID namespace, so the pair is PID 1 of its own. The pair then, before
+any of the learner's code runs:
 
-- the **server** forks a supervisor and waits for its one-line answer;
-- the **supervisor** closes every descriptor it inherited, moves into new
-  mount, PID, IPC, network and UTS namespaces, mounts a size-limited scratch
-  tmpfs holding the pair's files and a small tmpfs holding the course files
-  its tests read from ``solutions/``, hides the control groups, and forks
-- the **pair**, PID 1 of the new PID namespace: it mounts its own ``/proc``,
-  brings up its own loopback, joins its control groups, sets its limits,
-  gives up every capability (and, when the grader is root, becomes
-  ``nobody``), then runs pytest. When it exits, however it exits, the kernel
-  kills every process left in its namespace; when the supervisor exits, the
-  last reference to the mount namespace goes and the scratch area with it.
+- moves into new mount, network, IPC and UTS namespaces and closes every
+  descriptor it inherited but its own;
+- mounts a size-limited scratch tmpfs holding its files (its own ``/tmp``,
+  ``/var/tmp`` and ``/dev/shm`` too), a small read-only tmpfs holding the
+  course files its tests read from ``solutions/``, and its own ``/proc``;
+- joins its control groups, then hides them; brings up its own loopback;
+- sets its limits, gives up every capability (and, when the grader is root,
+  becomes ``nobody``), and hands the server a descriptor of its scratch area.
 
-The supervisor keeps the time limit and reads the report the pair wrote,
-refusing links, pipes and oversized files, after every process of the pair
-is gone. Nothing the pair does can reach the server's pipes, another pair or
-a file outside its scratch area.
+When the pair exits, however it exits, the kernel kills every process left
+in its namespace; the server then reads the report through the descriptor,
+refusing links, pipes and oversized files, and closing it throws the scratch
+area away. Nothing the pair does can reach the server's pipes, another pair
+or a file outside its scratch area. One fork, a few mounts and two control
+group moves: the sandbox costs milliseconds (``benchmarks/grading.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import os
 import resource
 import select
 import signal
+import socket
 import stat
 import sys
 import time
@@ -97,42 +99,99 @@ class ServerConfig:
 
 
 def grade(job: dict[str, Any], config: ServerConfig, received: float) -> dict[str, Any]:
-    """Run one pair (in the server) and return the supervisor's answer.
+    """Run one pair (in the server) and return its answer.
 
     ``job`` holds ``args`` (pytest's, or None to only build the sandbox),
     ``files`` and ``staged`` (relative path -> base64 bytes, written under
     the scratch submission folder and the course root), ``cgroups`` (the
-    ``cgroup.procs`` files to join) and ``timeout`` in seconds.
+    ``cgroup.procs`` files to join) and ``timeout`` in seconds. ``received``
+    is when the job arrived (``time.monotonic()``), for the setup time.
     """
-    read_end, write_end = os.pipe()
-    supervisor = os.fork()
-    if supervisor == 0:
-        os.close(read_end)
-        _supervise(job, config, received, write_end)
-    os.close(write_end)
-    answer = _read_all(read_end, deadline=time.monotonic() + job["timeout"] + 60)
-    os.close(read_end)
-    if answer is None:  # the supervisor hung: it, and through its death the pair, is killed
-        os.kill(supervisor, signal.SIGKILL)
-    os.waitpid(supervisor, 0)
-    if not answer:
-        return {"error": "the pair's supervisor stopped without an answer"}
-    result: dict[str, Any] = json.loads(answer)
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pair = _fork_into_new_pid_namespace()
+    if pair == 0:
+        ours.close()
+        _pair(job, config, theirs)
+    theirs.close()
+    with ours:
+        message, scratch = _receive(ours, deadline=time.monotonic() + 30)
+    started: dict[str, Any] = json.loads(message) if message else {}
+    status, timed_out = _wait(pair, job["timeout"] if "ready" in started else 0)
+    ended = time.monotonic()
+    if "ready" not in started:
+        error = started.get("error", "the pair stopped before it was ready")
+        return {"error": f"sandbox setup failed: {error}"}
+    if scratch is None:
+        return {"error": "sandbox setup failed: the pair sent no scratch area"}
+    try:
+        result = {
+            "code": os.waitstatus_to_exitcode(status),
+            "timed_out": timed_out,
+            "report": _read_safely(scratch, REPORT, MAX_REPORT_BYTES),
+            "output": _read_safely(scratch, OUTPUT, OUTPUT_TAIL, tail=True) or "",
+            "fork_ms": (started["forked"] - received) * 1000,
+            "setup_ms": (started["ready"] - started["forked"]) * 1000,
+        }
+    finally:
+        os.close(scratch)  # the last reference: the scratch area is gone
+    result["teardown_ms"] = (time.monotonic() - ended) * 1000
     return result
 
 
-def _supervise(job: dict[str, Any], config: ServerConfig, received: float, answer: int) -> NoReturn:
-    """The supervisor: build the pair's namespaces, run it, report. Never returns."""
+def _fork_into_new_pid_namespace() -> int:
+    """``os.fork()``, the child being PID 1 of a new PID namespace; the server stays put."""
+    own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     try:
-        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
-        _keep_only(answer)
-        result = _build_and_run(job, config, received)
-    except BaseException as error:  # noqa: BLE001 - whatever fails, the server gets an answer
-        import traceback; result = {"error": f"sandbox setup failed: {type(error).__name__}: {error}" + traceback.format_exc()}
-    data = json.dumps(result).encode()
-    while data:
-        data = data[os.write(answer, data) :]
-    os._exit(0)
+        linux.unshare(linux.CLONE_NEWPID)  # applies to the next child only...
+        try:
+            pid = os.fork()
+        except BaseException:
+            linux.setns(own, linux.CLONE_NEWPID)
+            raise
+        if pid != 0:
+            linux.setns(own, linux.CLONE_NEWPID)  # ...so the server's later children are not in it
+        return pid
+    finally:
+        os.close(own)
+
+
+def _pair(job: dict[str, Any], config: ServerConfig, channel: socket.socket) -> NoReturn:
+    """PID 1 of the pair's namespace: confine itself, report ready, run pytest. Never returns."""
+    forked = time.monotonic()
+    try:
+        _keep_only(channel.fileno())
+        linux.unshare(_NAMESPACES)
+        linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
+        owner = (NOBODY, NOBODY) if config.switch_to_nobody else (os.getuid(), os.getgid())
+        _make_scratch(job, config, owner)
+        linux.mount("proc", "/proc", "proc", _QUIET_MOUNT | linux.MS_NOEXEC)
+        _join_control_groups(job["cgroups"])
+        linux.loopback_up()
+        _set_limits(job, config.limits)
+        os.setsid()
+        _drop_privileges(config.switch_to_nobody)
+        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
+        os.chdir(config.course_root)
+        _redirect_output()
+        scratch = os.open(SCRATCH, os.O_RDONLY | os.O_DIRECTORY)
+    except BaseException as error:  # noqa: BLE001 - a sandbox that cannot be built never runs code
+        channel.sendall(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode())
+        os._exit(126)
+    ready = json.dumps({"forked": forked, "ready": time.monotonic()}).encode()
+    socket.send_fds(channel, [ready], [scratch])
+    channel.close()
+    os.close(scratch)
+    if job["args"] is None:
+        os._exit(0)
+    code = 3
+    try:
+        import pytest
+
+        code = int(pytest.main(job["args"]))
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
 
 
 def _keep_only(descriptor: int) -> None:
@@ -146,57 +205,24 @@ def _keep_only(descriptor: int) -> None:
         os.closerange(low + 1, high)
 
 
-def _build_and_run(job: dict[str, Any], config: ServerConfig, received: float) -> dict[str, Any]:
-    linux.unshare(_NAMESPACES)
-    linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
-    owner = (NOBODY, NOBODY) if config.switch_to_nobody else (os.getuid(), os.getgid())
-    _make_scratch(job, config, owner)
-    joins = [os.open(path, os.O_WRONLY | os.O_CLOEXEC) for path in job["cgroups"]]
-    linux.mount("hidden", str(CGROUP_MOUNTS), "tmpfs", _QUIET_MOUNT, "size=4k,mode=0555")
-    ready_read, ready_write = os.pipe()
-    pair = os.fork()
-    if pair == 0:
-        os.close(ready_read)
-        _pair(job, config, joins, ready_write)
-    os.close(ready_write)
-    for join in joins:
-        os.close(join)
-    ready = _read_all(ready_read, deadline=time.monotonic() + 30)
-    os.close(ready_read)
-    started = json.loads(ready) if ready else {"error": "the pair stopped before it was ready"}
-    status, timed_out = _wait(pair, job["timeout"] if "ready" in started else 0)
-    ended = time.monotonic()
-    if "error" in started:
-        return {"error": f"sandbox setup failed: {started['error']}"}
-    result = {
-        "code": os.waitstatus_to_exitcode(status),
-        "timed_out": timed_out,
-        "report": _read_safely(REPORT, MAX_REPORT_BYTES),
-        "output": _read_safely(OUTPUT, OUTPUT_TAIL, tail=True) or "",
-        "setup_ms": (started["ready"] - received) * 1000,
-    }
-    result["teardown_ms"] = (time.monotonic() - ended) * 1000
-    return result
-
-
 def _make_scratch(job: dict[str, Any], config: ServerConfig, owner: tuple[int, int]) -> None:
     """The pair's tmpfs with its files and folders, and the staged course files, read-only."""
     size = f"size={config.limits.scratch_mb}m,mode=0755,uid={owner[0]},gid={owner[1]}"
     linux.mount("scratch", str(SCRATCH), "tmpfs", _QUIET_MOUNT, size)
     for folder in (SUBMISSION, WORKSPACE, HOME, OUT, SCRATCH / "tmp", SCRATCH / "shm"):
-        folder.mkdir(mode=0o1777 if folder.name in ("tmp", "shm") else 0o755)
+        folder.mkdir()
         folder.chmod(0o1777 if folder.name in ("tmp", "shm") else 0o755)
     _write_files(SUBMISSION, job["files"])
     for path in SCRATCH.rglob("*"):
         os.chown(path, *owner, follow_symlinks=False)
-    keep = [Path(config.course_root), Path(sys.prefix), Path(sys.base_prefix).resolve()]
-    for shared in (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")):
-        own = SCRATCH / ("shm" if shared.name == "shm" else "tmp")
-        _cover(shared, own, [path for path in keep if path.is_relative_to(shared)])
     solutions = Path(config.course_root) / "solutions"
     linux.mount("staged", str(solutions), "tmpfs", _QUIET_MOUNT, "size=16m,mode=0755")
     _write_files(Path(config.course_root), job["staged"])
     linux.mount(None, str(solutions), None, linux.MS_REMOUNT | linux.MS_RDONLY | _QUIET_MOUNT)
+    keep = [Path(config.course_root), Path(sys.prefix), Path(sys.base_prefix).resolve()]
+    for shared in (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")):
+        own = SCRATCH / ("shm" if shared.name == "shm" else "tmp")
+        _cover(shared, own, [path for path in keep if path.is_relative_to(shared)])
 
 
 def _cover(folder: Path, replacement: Path, beneath: list[Path]) -> None:
@@ -229,39 +255,13 @@ def _write_files(root: Path, files: dict[str, str]) -> None:
         path.chmod(0o644)
 
 
-def _pair(job: dict[str, Any], config: ServerConfig, joins: list[int], ready: int) -> NoReturn:
-    """PID 1 of the pair's namespace: confine itself, say it is ready, run pytest."""
-    try:
-        linux.mount("proc", "/proc", "proc", _QUIET_MOUNT | linux.MS_NOEXEC)
-        linux.loopback_up()
-        for join in joins:
-            os.write(join, b"0")
-            os.close(join)
-        linux.unshare(linux.CLONE_NEWCGROUP)  # its own groups now show as "/"
-        _set_limits(job, config.limits)
-        os.setsid()
-        _drop_privileges(config.switch_to_nobody)
-        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
-        os.chdir(config.course_root)
-        os.closerange(3, ready)
-        os.closerange(ready + 1, _MAX_FD)
-        _redirect_output()
-    except BaseException as error:  # noqa: BLE001 - a sandbox that cannot be built never runs code
-        os.write(ready, json.dumps({"error": f"{type(error).__name__}: {error}"}).encode())
-        os._exit(126)
-    os.write(ready, json.dumps({"ready": time.monotonic()}).encode())
-    os.close(ready)
-    if job["args"] is None:
-        os._exit(0)
-    code = 3
-    try:
-        import pytest
-
-        code = int(pytest.main(job["args"]))
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(code)
+def _join_control_groups(procs_files: list[str]) -> None:
+    """Move into the pair's control groups, then hide them (no way back, no way to others)."""
+    for path in procs_files:
+        with open(path, "w") as handle:
+            handle.write("0")
+    linux.mount("hidden", str(CGROUP_MOUNTS), "tmpfs", _QUIET_MOUNT, "size=4k,mode=0555")
+    linux.unshare(linux.CLONE_NEWCGROUP)  # its own groups now show as "/"
 
 
 def _set_limits(job: dict[str, Any], limits: Limits) -> None:
@@ -308,23 +308,24 @@ def _wait(pid: int, timeout: float) -> tuple[int, bool]:
     return status, not ready
 
 
-def _read_all(descriptor: int, deadline: float) -> bytes | None:
-    """Everything written to a pipe until it closes, or None at the deadline."""
-    chunks = []
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([descriptor], [], [], remaining)[0]:
-            return None
-        chunk = os.read(descriptor, 1 << 16)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
-def _read_safely(path: Path, limit: int, tail: bool = False) -> str | None:
-    """A regular file's text (its last ``limit`` bytes if ``tail``), refusing links and pipes."""
+def _receive(channel: socket.socket, deadline: float) -> tuple[bytes, int | None]:
+    """The pair's one message and the descriptor it passed, or nothing by the deadline."""
+    channel.settimeout(max(0.0, deadline - time.monotonic()))
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        message, descriptors, _, _ = socket.recv_fds(channel, 1 << 16, 1)
+    except TimeoutError:
+        return b"", None
+    return message, descriptors[0] if descriptors else None
+
+
+def _read_safely(folder: int, path: Path, limit: int, tail: bool = False) -> str | None:
+    """A regular file's text (its last ``limit`` bytes if ``tail``), refusing links and pipes.
+
+    ``path`` is read relative to the descriptor ``folder`` of the scratch area.
+    """
+    relative = str(path.relative_to(SCRATCH))
+    try:
+        descriptor = os.open(relative, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
     except OSError:
         return None
     with os.fdopen(descriptor, "rb") as handle:

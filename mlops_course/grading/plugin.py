@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Callable, Generator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -258,7 +258,8 @@ def pytest_runtest_makereport(
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Record every collected grading test, so crashed runs still know the maximum."""
-    planted = set(session.config.stash[_CANARIES])
+    names: list[str] = session.config.stash[_CANARIES]
+    planted = set(names)
     session.config.stash[_COLLECTED] = [
         CollectedTest(
             test=item.name,

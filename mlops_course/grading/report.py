@@ -9,7 +9,7 @@ no report at all.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -41,6 +41,7 @@ class TestResult(BaseModel):
     """
 
     model_config = _STRICT
+    __test__: ClassVar[bool] = False  # a result, not a test class for pytest to collect
 
     test: str
     lesson: str

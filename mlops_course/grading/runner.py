@@ -173,7 +173,11 @@ def crashed(lesson: str, code: int, output: str, cause: str = "") -> LessonOutco
 
 
 def _run_cold(
-    command: list[str], env: dict[str, str], scratch: Path, timeout: float | None, memory_mb: int | None
+    command: list[str],
+    env: dict[str, str],
+    scratch: Path,
+    timeout: float | None,
+    memory_mb: int | None,
 ) -> tuple[int | None, str]:
     """A fresh ``python -m pytest`` process; returns (exit code or None on timeout, output)."""
     process = subprocess.Popen(
@@ -194,7 +198,11 @@ def _run_cold(
 
 
 def _run_warm(
-    command: list[str], env: dict[str, str], scratch: Path, timeout: float | None, memory_mb: int | None
+    command: list[str],
+    env: dict[str, str],
+    scratch: Path,
+    timeout: float | None,
+    memory_mb: int | None,
 ) -> tuple[int | None, str]:
     """The same run, forked from the plain warm grading server."""
     from mlops_course.grading.warm import run_pytest

@@ -30,6 +30,7 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_FILES = 500
 SKIPPED = ("__pycache__",)
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
+LOADERS = ("reference", "load_reference")  # the plugin's ways to load an earlier reference
 
 
 class Refused(Exception):
@@ -107,7 +108,7 @@ def referenced_modules(test_file: Path) -> list[tuple[str, str]]:
     """The ``reference("NN", "module")`` calls written in a test file, as (lesson, module)."""
     found = set()
     for node in ast.walk(ast.parse(test_file.read_text())):
-        if isinstance(node, ast.Call) and _called_name(node.func) in ("reference", "load_reference"):
+        if isinstance(node, ast.Call) and _called_name(node.func) in LOADERS:
             values = [arg.value for arg in node.args if isinstance(arg, ast.Constant)]
             if len(values) == 2 and all(isinstance(value, str) for value in values):
                 found.add((str(values[0]), str(values[1])))
@@ -147,7 +148,8 @@ def _read_regular(path: Path, shown: str) -> bytes:
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
-        raise Refused(f"the submission's file {shown} changed while read: {error.strerror}", True)
+        reason = f"the submission's file {shown} changed while read: {error.strerror}"
+        raise Refused(reason, tampering=True) from None
     with os.fdopen(descriptor, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise Refused(f"the submission's file {shown} is not a regular file", tampering=True)

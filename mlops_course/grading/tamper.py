@@ -249,8 +249,10 @@ class _Allowed:
         if name in self.names:
             return True
         module = name.split(".")[0]  # pytest.raises is fine in a lesson whose code uses pytest
-        return "." in name and module in self.modules and name.split(".")[-1] not in (
-            WATCHED_ATTRIBUTES
+        return (
+            "." in name
+            and module in self.modules
+            and name.split(".")[-1] not in (WATCHED_ATTRIBUTES)
         )
 
 

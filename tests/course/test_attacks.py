@@ -21,7 +21,6 @@ defended one. Print the table with ``-s``.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -81,7 +80,8 @@ except OSError:
 READ_BY_PACKAGE = """
 from pathlib import Path as _Path
 import mlops_course as _course
-_path = _Path(_course.__file__).resolve().parents[1] / "solutions/01-what-is-mlops/exercises/$file.py"
+_solutions = _Path(_course.__file__).resolve().parents[1] / "solutions"
+_path = _solutions / "01-what-is-mlops" / "exercises" / "$file.py"
 try:
     exec(compile(_path.read_text(), str(_path), "exec"))
 except OSError:
@@ -91,7 +91,8 @@ except OSError:
 READ_BY_PLUGIN = """
 from mlops_course.grading.plugin import load_reference as _load
 try:
-    globals().update({k: v for k, v in vars(_load("01", "$file")).items() if not k.startswith("__")})
+    _reference = vars(_load("01", "$file"))
+    globals().update({k: v for k, v in _reference.items() if not k.startswith("__")})
 except OSError:
     pass
 """
@@ -147,7 +148,8 @@ def _forge():
         if marker is not None:
             tests.append({"test": item.name, "lesson": "01", "points": float(marker.args[0]),
                           "exercise": marker.kwargs.get("exercise", ""),
-                          "hint": marker.kwargs.get("hint", ""), "more": marker.kwargs.get("more", "")})
+                          "hint": marker.kwargs.get("hint", ""),
+                          "more": marker.kwargs.get("more", "")})
     results = [dict(test, earned=test["points"], outcome="passed", message="") for test in tests]
     with open(path, "w") as handle:
         handle.write(_json.dumps({"collected": tests, "results": results, "canaries": []}))
@@ -187,7 +189,8 @@ book = json.load(open(os.path.join(out, "grades.json")))
 book["learners"][me]["lessons"]["01"]["score"] = 42.0
 book["learners"][me]["total"] = 42.0
 open(os.path.join(out, "grades.json"), "w").write(json.dumps(book))
-open(os.path.join(out, "feedback", me + ".md"), "w").write("# Feedback\\\\n\\\\nTotal: **42** points.\\\\n")
+with open(os.path.join(out, "feedback", me + ".md"), "w") as handle:
+    handle.write("# Feedback\\\\n\\\\nTotal: **42** points.\\\\n")
 '''
 if "course_attack_done" not in _sys.modules:
     _sys.modules["course_attack_done"] = _sys
@@ -209,7 +212,8 @@ from pathlib import Path as _Path
 import mlops_course as _course
 try:
     (_Path(_course.__file__).resolve().parents[1] / "tests/lessons/conftest.py").write_text({
-    PLANTED_CONFTEST!r})
+    PLANTED_CONFTEST!r
+})
 except OSError:
     pass
 """
@@ -247,7 +251,8 @@ except OSError as error:
     _class = f"<{type(error).__name__}>"
 raise RuntimeError(
     "LEAK secret=" + _os.environ.get("COURSE_ATTACK_SECRET", "<none>") + " class=" + _class
-    + " tests=" + _line(_os.path.join(_os.getcwd(), "tests/lessons/test_01_what_is_mlops.py"), "def test_run_fingerprint_exists(")
+    + " tests=" + _line(_os.path.join(_os.getcwd(), "tests/lessons/test_01_what_is_mlops.py"),
+                        "def test_run_fingerprint_exists(")
     + " victim=" + _read("$room/$victim/lessons/01-what-is-mlops/exercises/fingerprint.py")
 )
 """
@@ -764,7 +769,9 @@ def _write_class(
             if learner == UNTOUCHED:
                 target.mkdir(parents=True, exist_ok=True)
                 for path in source.iterdir():
-                    (target / path.name).write_text(starters.make_starter(path.read_text(), path.name))
+                    (target / path.name).write_text(
+                        starters.make_starter(path.read_text(), path.name)
+                    )
             else:
                 shutil.copytree(source, target)
     for attack in attacks:
@@ -779,7 +786,11 @@ def _write_class(
                 continue
             added = attack.code.get("*", "") + attack.code.get(stem, "")
             filled = string.Template(added).safe_substitute(
-                values, room=str(room), out=str(room.parent / "gradebook"), file=stem, me=attack.learner
+                values,
+                room=str(room),
+                out=str(room.parent / "gradebook"),
+                file=stem,
+                me=attack.learner,
             )
             path.write_text(starters.make_starter(reference.read_text(), path.name) + filled)
         if "conftest" in attack.code:

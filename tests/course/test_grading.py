@@ -14,72 +14,41 @@ from pathlib import Path
 import pytest
 
 from mlops_course import starters
-from mlops_course.grading import gradebook
+from mlops_course.grading import canaries, gradebook
 from mlops_course.grading.check import check_lesson
+from mlops_course.grading.classroom import make_class
+from mlops_course.grading.plugin import in_ci
 from mlops_course.grading.runner import grading_environment
+from mlops_course.grading.sandbox import SandboxUnavailable
 from mlops_course.grading.targets import course_lessons
 from mlops_course.workspace import COURSE_ROOT
 
 LESSONS = course_lessons()
-COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", ".venv-canary", "workspace", "node_modules", "__pycache__", ".cache"
-)
-
-
-def _use_solutions(course_copy: Path) -> None:
-    for folder in LESSONS.values():
-        target = course_copy / "lessons" / folder / "exercises"
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(COURSE_ROOT / "solutions" / folder / "exercises", target)
-
-
-def _use_fresh_starters(course_copy: Path) -> None:
-    for source, target in starters.solution_files(COURSE_ROOT):
-        copy = course_copy / target.relative_to(COURSE_ROOT)
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_text(starters.make_starter(source.read_text(), source.name))
-
-
-def _first_exercise_file(course_copy: Path, lesson: str) -> Path:
-    return sorted((course_copy / "lessons").glob(f"{lesson}-*/exercises/*.py"))[0]
-
-
-def _sabotage(course_copy: Path, lesson: str, code: str) -> None:
-    """Append module-level code that runs when the file is imported."""
-    path = _first_exercise_file(course_copy, lesson)
-    path.write_text(path.read_text() + "\n" + code + "\n")
 
 
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory) -> Path:
     """Five learners: complete, untouched starters, an endless loop, os._exit, nothing."""
-    room = tmp_path_factory.mktemp("class")
-    for learner in ("ada", "bo", "cy", "di"):
-        shutil.copytree(COURSE_ROOT, room / learner, ignore=COPY_IGNORE)
-    _use_solutions(room / "ada")
-    _use_fresh_starters(room / "bo")
-    _use_solutions(room / "cy")
-    _sabotage(room / "cy", "01", "while True:\n    pass")
-    _use_solutions(room / "di")
-    _sabotage(room / "di", "01", "import os\nos._exit(1)")
-    # A learner's own conftest must never run: this one would fail everything.
-    (room / "ada" / "tests" / "conftest.py").write_text(
-        "raise SystemExit('learner conftest ran')\n"
-    )
-    (room / "ed").mkdir()  # handed in nothing
-    return room
+    return make_class(tmp_path_factory.mktemp("class"))
 
 
 @pytest.fixture(scope="module")
 def graded(classroom, tmp_path_factory):
+    """The class graded as an instructor would: sandboxed (its time: benchmarks/grading.py)."""
     out = tmp_path_factory.mktemp("gradebook")
     started = time.monotonic()
-    book = gradebook.grade_class(classroom, out, timeout=40)
-    return book, out, time.monotonic() - started
+    try:
+        book = gradebook.grade_class(classroom, out, timeout=40)
+    except SandboxUnavailable as error:
+        if in_ci():
+            pytest.fail(f"no grading sandbox here ({error}); COURSE_CI=1 requires one")
+        pytest.skip(f"no grading sandbox here: {error}")
+    print(f"graded the class in {time.monotonic() - started:.1f} s")
+    return book, out
 
 
 def test_full_zero_and_all_but_the_broken_lesson(graded):
-    book, _, _ = graded
+    book, _ = graded
     maximum = book["max_points"]
     total = book["max_total"]
     learners = book["learners"]
@@ -92,7 +61,7 @@ def test_full_zero_and_all_but_the_broken_lesson(graded):
 
 
 def test_feedback_names_the_cause(graded):
-    book, out, _ = graded
+    book, out = graded
     assert book["learners"]["cy"]["lessons"]["01"]["status"] == "timeout"
     assert book["learners"]["di"]["lessons"]["01"]["status"] == "crashed"
     assert book["learners"]["ed"]["lessons"]["01"]["status"] == "missing"
@@ -104,13 +73,15 @@ def test_feedback_names_the_cause(graded):
 
 
 def test_gradebook_files(graded):
-    book, out, _ = graded
+    book, out = graded
     with open(out / "grades.csv") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["learner", *LESSONS, "total"]
+    assert list(rows[0]) == ["learner", *LESSONS, "total", "flags"]
     assert [row["learner"] for row in rows] == ["ada", "bo", "cy", "di", "ed"]
     assert float(rows[0]["total"]) == book["max_total"]
+    assert all(row["flags"] == "" for row in rows), "an honest class raised flags"
     assert json.loads((out / "grades.json").read_text()) == book
+    assert book["sandboxed"] is True
 
 
 def test_grading_twice_gives_identical_json(graded, classroom, tmp_path):
@@ -119,7 +90,7 @@ def test_grading_twice_gives_identical_json(graded, classroom, tmp_path):
     A lesson a copy does not hold is graded "missing" in a moment, so the second pass
     costs a fraction of the first while covering a pass, a crash and a missing folder.
     """
-    book, _, _ = graded
+    book, _ = graded
     again_room = tmp_path / "class"
     again_room.mkdir()
     kept = {"ada": ["01", "05", "09"], "di": ["01", "02"], "ed": []}
@@ -138,12 +109,6 @@ def test_grading_twice_gives_identical_json(graded, classroom, tmp_path):
             assert second == first, f"{learner} lesson {lesson}"
 
 
-def test_class_grading_is_fast_enough(graded):
-    _, _, seconds = graded
-    print(f"graded the class in {seconds:.1f} s")
-    assert seconds < 180
-
-
 def test_check_reports_points_per_exercise():
     report, complete = check_lesson("01", target="solutions")
     assert complete, report
@@ -153,62 +118,78 @@ def test_check_reports_points_per_exercise():
     assert "hint:" in report
 
 
-def test_plugin_turns_failures_into_teaching_messages(tmp_path):
+DEMO_TESTS = (
+    "import pytest\n"
+    "@pytest.mark.points(2, exercise='add', hint='use +, not -', more='return a + b')\n"
+    "def test_add(exercise):\n"
+    "    got = exercise('99', 'adder').add(2, 3)\n"
+    "    assert got == 5, f'expected add(2, 3) == 5, saw {got}'\n"
+    "@pytest.mark.points(1, exercise='oops', hint='fix the syntax')\n"
+    "def test_oops(exercise):\n"
+    "    exercise('99', 'broken').oops()\n"
+    "@pytest.mark.points(1, exercise='missing', hint='create it')\n"
+    "def test_missing(exercise):\n"
+    "    exercise('99', 'nothing_here')\n"
+    "def test_without_points():\n"
+    "    pass\n"
+)
+
+
+def _run_demo(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """Grade a demo lesson 99: an adder off by a sign, a syntax error, a missing file."""
     exercises = tmp_path / "lessons" / "99-demo" / "exercises"
     exercises.mkdir(parents=True)
     (exercises / "adder.py").write_text("def add(a, b):\n    return a - b\n")
     (exercises / "broken.py").write_text("def oops(:\n")
     test_file = tmp_path / "test_99_demo.py"
-    test_file.write_text(
-        "import pytest\n"
-        "@pytest.mark.points(2, exercise='add', hint='use +, not -')\n"
-        "def test_add(exercise):\n"
-        "    got = exercise('99', 'adder').add(2, 3)\n"
-        "    assert got == 5, f'expected add(2, 3) == 5, saw {got}'\n"
-        "@pytest.mark.points(1, exercise='oops', hint='fix the syntax')\n"
-        "def test_oops(exercise):\n"
-        "    exercise('99', 'broken').oops()\n"
-        "@pytest.mark.points(1, exercise='missing', hint='create it')\n"
-        "def test_missing(exercise):\n"
-        "    exercise('99', 'nothing_here')\n"
-    )
+    test_file.write_text(DEMO_TESTS)
     report = tmp_path / "report.json"
+    command = [sys.executable, "-m", "pytest", "-p", "mlops_course.grading.plugin"]
+    command += ["-p", "no:cacheprovider", f"--target={tmp_path / 'lessons'}"]
+    command += [f"--grade-json={report}", "--rootdir", str(tmp_path), "-c", "/dev/null"]
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "mlops_course.grading.plugin",
-            "-p",
-            "no:cacheprovider",
-            f"--target={tmp_path / 'lessons'}",
-            f"--grade-json={report}",
-            "--rootdir",
-            str(tmp_path),
-            "-c",
-            "/dev/null",
-            str(test_file),
-        ],
+        [*command, *options, str(test_file)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
         env=grading_environment(tmp_path),
     )
+    return result, json.loads(report.read_text())
+
+
+def test_plugin_turns_failures_into_teaching_messages(tmp_path):
+    result, report = _run_demo(tmp_path)
     assert result.returncode == 1
     assert "[99 add] test_add (2 pts)" in result.stdout
     assert "expected add(2, 3) == 5, saw -1" in result.stdout
     assert "hint: use +, not -" in result.stdout
+    assert "return a + b" not in result.stdout, "the concrete fix is shown only on request"
     assert "Traceback" not in result.stdout
-    tests = {test["test"]: test for test in json.loads(report.read_text())["results"]}
+    tests = {test["test"]: test for test in report["results"]}
     assert "syntax error on line 1" in tests["test_oops"]["message"]
     assert "99-demo/exercises/nothing_here.py is missing" in tests["test_missing"]["message"]
+    assert tests["test_add"]["more"] == "return a + b"
     assert sum(test["earned"] for test in tests.values()) == 0
+    assert report["canaries"] == []
+
+
+def test_planted_checks_hide_among_the_tests_and_always_fail(tmp_path):
+    """With a seed, three checks join the graded ones, with points, and fail whatever is graded."""
+    seed = "0123456789abcdef"
+    _, report = _run_demo(tmp_path, f"--grade-canaries={seed}")
+    planted = canaries.names(seed)
+    assert report["canaries"] == planted and len(set(planted)) == canaries.COUNT
+    results = {test["test"]: test for test in report["results"]}
+    for name in planted:
+        assert results[name]["outcome"] == "failed" and results[name]["points"] > 0
+        assert results[name]["exercise"] in {"add", "oops", "missing"}
+    assert not {test["test"] for test in report["collected"]} & set(planted)
+    assert planted != canaries.names("another seed")
 
 
 def test_every_graded_test_fails_against_the_starters(graded):
     """The learner who handed in the fresh starters: every test that carries points fails."""
-    book, _, _ = graded
+    book, _ = graded
     lessons = book["learners"]["bo"]["lessons"]
     graded_tests = [(lesson, test) for lesson, entry in lessons.items() for test in entry["tests"]]
     with_points = [(lesson, test) for lesson, test in graded_tests if test["points"] > 0]
@@ -241,7 +222,7 @@ def test_each_solution_region_is_tested(tmp_path):
             lesson, root, timeout=120, workspace=root / "workspace", warm=True, first_failure=True
         )
         caught = outcome.status != "graded" or any(
-            test["outcome"] != "passed" for test in outcome.tests
+            test.outcome != "passed" for test in outcome.tests
         )
         return None if caught else f"{source.name} region {region + 1}"
 
@@ -263,8 +244,8 @@ def test_every_exercise_has_at_least_three_graded_tests():
     for lesson, tests in collect_points(list(LESSONS)).items():
         counts: dict[str, int] = {}
         for test in tests:
-            if test["points"] > 0:
-                counts[test["exercise"]] = counts.get(test["exercise"], 0) + 1
+            if test.points > 0:
+                counts[test.exercise] = counts.get(test.exercise, 0) + 1
         assert counts, f"lesson {lesson} has no graded tests"
         thin = {name: n for name, n in counts.items() if n < 3}
         assert not thin, f"lesson {lesson}: exercises with fewer than 3 graded tests: {thin}"
