@@ -154,18 +154,27 @@ MISTAKES = load_catalogue()
 
 
 @pytest.fixture(scope="module")
-def graded_catalogue(tmp_path_factory):
-    """Grade every mistake as one class; returns (gradebook, feedback folder, patch errors)."""
+def graded_catalogue(request, tmp_path_factory):
+    """Grade the selected mistakes as one class: (gradebook, feedback folder, patch errors).
+
+    Only the mistakes whose tests were selected are graded, so
+    ``pytest tests/course/test_mistakes.py -k 04-`` grades lesson 04's alone.
+    """
+    selected = [
+        item.callspec.params["mistake"]
+        for item in request.session.items
+        if getattr(item, "callspec", None) and "mistake" in item.callspec.params
+    ]
     room = tmp_path_factory.mktemp("mistakes")
     broken: dict[str, str] = {}
-    for mistake in MISTAKES:
+    for mistake in selected:
         try:
             write_submission(mistake, room)
         except PatchError as error:
             broken[mistake.learner] = str(error)
             shutil.rmtree(room / mistake.learner, ignore_errors=True)
     out = tmp_path_factory.mktemp("mistakes-gradebook")
-    lessons = sorted({mistake.lesson for mistake in MISTAKES})
+    lessons = sorted({mistake.lesson for mistake in selected})
     book = gradebook.grade_class(room, out, lessons=lessons, timeout=TIMEOUT)
     return book, out / "feedback", broken
 
