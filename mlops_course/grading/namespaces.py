@@ -265,7 +265,7 @@ def _join_control_groups(procs_files: list[str]) -> None:
 
 
 def _set_limits(job: dict[str, Any], limits: Limits) -> None:
-    cpu = math.ceil(job["timeout"]) + 10  # a backstop: the supervisor's clock stops it first
+    cpu = math.ceil(job["timeout"]) + 10  # a backstop: the server's clock stops it first
     for kind, value in (
         (resource.RLIMIT_NOFILE, limits.open_files),
         (resource.RLIMIT_FSIZE, limits.file_mb * 1024 * 1024),
@@ -321,13 +321,21 @@ def _receive(channel: socket.socket, deadline: float) -> tuple[bytes, int | None
 def _read_safely(folder: int, path: Path, limit: int, tail: bool = False) -> str | None:
     """A regular file's text (its last ``limit`` bytes if ``tail``), refusing links and pipes.
 
-    ``path`` is read relative to the descriptor ``folder`` of the scratch area.
+    ``path`` is read relative to the descriptor ``folder`` of the scratch area,
+    one component at a time, so no link the pair left on the way is followed.
     """
-    relative = str(path.relative_to(SCRATCH))
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    parts = path.relative_to(SCRATCH).parts
+    opened = [folder]
     try:
-        descriptor = os.open(relative, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+        for part in parts[:-1]:
+            opened.append(os.open(part, flags | os.O_DIRECTORY, dir_fd=opened[-1]))
+        descriptor = os.open(parts[-1], flags, dir_fd=opened[-1])
     except OSError:
         return None
+    finally:
+        for inner in opened[1:]:
+            os.close(inner)
     with os.fdopen(descriptor, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode) or (info.st_size > limit and not tail):
@@ -338,7 +346,7 @@ def _read_safely(folder: int, path: Path, limit: int, tail: bool = False) -> str
 
 
 def probe() -> None:
-    """Build one pair from the job on stdin and print the supervisor's answer (no preloading)."""
+    """Build one pair from the job on stdin and print its answer (no preloading)."""
     job = json.loads(sys.stdin.read())
     print(json.dumps(grade(job, ServerConfig.from_json(sys.argv[1]), time.monotonic())))
 

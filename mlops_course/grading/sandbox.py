@@ -110,7 +110,7 @@ class Sandbox:
     def probe(self) -> dict[str, Any]:
         """Build one empty pair, the whole way, without the warm server's imports (~0.2 s).
 
-        Returns the supervisor's answer (its setup and teardown times).
+        Returns the pair's answer (its fork, setup and teardown times).
 
         Raises:
             SandboxUnavailable: bubblewrap or the namespaces were refused.
@@ -162,22 +162,26 @@ class Sandbox:
         return outcome
 
     def run(
-        self, files: dict[str, bytes], lesson: str, seed: str
+        self, files: dict[str, bytes], lesson: str | None, seed: str = ""
     ) -> tuple[dict[str, Any] | None, bool]:
         """Run a lesson's tests on ``files`` in a fresh sandbox, on this thread's server.
 
-        Returns the supervisor's answer (None when the server died or went
-        silent: it is then replaced) and whether the pair ran out of memory.
+        With ``lesson`` None the sandbox is built and nothing runs in it (what
+        ``benchmarks/grading.py`` times). Returns the pair's answer (None when
+        the server died or went silent: it is then replaced) and whether the
+        pair ran out of memory.
         """
-        options = pytest_options(namespaces.REPORT)
-        args = [*options, f"--target={namespaces.SUBMISSION}", f"--grade-canaries={seed}"]
+        args = None
+        if lesson is not None:
+            args = [*pytest_options(namespaces.REPORT), f"--target={namespaces.SUBMISSION}"]
+            args += [f"--grade-canaries={seed}", str(lesson_test_file(lesson))]
         pair = self._new_pair()
         try:
             job = self._job(
                 pair,
-                args=[*args, str(lesson_test_file(lesson))],
+                args=args,
                 files=files,
-                staged=staging.needed_from_solutions(lesson),
+                staged=staging.needed_from_solutions(lesson) if lesson else {},
                 timeout=self.timeout,
             )
             server = server_for(self.command, env=None)
