@@ -53,13 +53,8 @@ CGROUP_MOUNTS = Path("/run/course-cgroups")
 NOBODY = 65534
 OUTPUT_TAIL = 4096
 
-_NAMESPACES = (
-    linux.CLONE_NEWNS
-    | linux.CLONE_NEWPID
-    | linux.CLONE_NEWIPC
-    | linux.CLONE_NEWNET
-    | linux.CLONE_NEWUTS
-)
+# The pair's own (its PID namespace it was forked into: one more here would nest a second).
+_NAMESPACES = linux.CLONE_NEWNS | linux.CLONE_NEWIPC | linux.CLONE_NEWNET | linux.CLONE_NEWUTS
 _QUIET_MOUNT = linux.MS_NOSUID | linux.MS_NODEV
 _MAX_FD = 2**31 - 1
 
@@ -171,6 +166,7 @@ def _pair(job: dict[str, Any], config: ServerConfig, channel: socket.socket) -> 
         os.setsid()
         _drop_privileges(config.switch_to_nobody)
         linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
+        _require_readable(Path(config.course_root) / "tests" / "lessons", Path(sys.executable))
         os.chdir(config.course_root)
         _redirect_output()
         scratch = os.open(SCRATCH, os.O_RDONLY | os.O_DIRECTORY)
@@ -286,6 +282,16 @@ def _drop_privileges(switch_to_nobody: bool) -> None:
     left = {name: value for name, value in linux.capabilities_left().items() if value}
     if left:
         raise PermissionError(f"capabilities survived the drop: {left}")
+
+
+def _require_readable(*paths: Path) -> None:
+    """Fail the setup, saying what to do, if the pair's user cannot read the course."""
+    for path in paths:
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise PermissionError(
+                f"the pair's user (uid {os.getuid()}) cannot read {path}: make the course and "
+                "its .venv readable by others (chmod -R o+rX)"
+            )
 
 
 def _redirect_output() -> None:

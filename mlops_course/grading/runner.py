@@ -9,6 +9,7 @@ Both turn a report into a ``LessonOutcome`` the same way (``scored``).
 from __future__ import annotations
 
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from mlops_course.grading.report import CollectedTest, GradeReport, TestResult
 from mlops_course.workspace import COURSE_ROOT, QUIET_ENVIRONMENT
 
 TESTS_DIR = COURSE_ROOT / "tests" / "lessons"
+_PROGRESS = re.compile(r"[.FEsxX]+")
 
 
 @dataclass
@@ -259,5 +261,7 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def _last_line(output: str) -> str:
+    """The last line a run printed, pytest's progress dots left out (they vary with the order)."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
+    lines = [line for line in lines if not _PROGRESS.fullmatch(line)]
     return lines[-1][:200] if lines else ""

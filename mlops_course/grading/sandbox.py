@@ -79,10 +79,10 @@ class Sandbox:
             raise SandboxUnavailable(f"the grading sandbox needs Linux, not {sys.platform}")
         try:
             bubblewrap.find_bwrap()
+            mlflow_store.template_database()  # tests copy it; the sandbox cannot write it
             self.cgroups = cgroups.prepare()
         except (bubblewrap.BubblewrapMissing, cgroups.CgroupError) as error:
             raise SandboxUnavailable(str(error)) from None
-        mlflow_store.template_database()  # tests copy it; in the sandbox the course is read-only
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.max_processes = max_processes
@@ -125,7 +125,8 @@ class Sandbox:
             self.cgroups.remove(pair)
         if process.returncode != 0 or not process.stdout.strip():
             said = (process.stderr.strip().splitlines() or ["no message"])[-1]
-            hint = USER_NAMESPACE_HELP if "namespace" in said or "uid map" in said else ""
+            blocked = ("namespace", "uid map", "Operation not permitted", "Permission denied")
+            hint = USER_NAMESPACE_HELP if any(sign in said for sign in blocked) else ""
             raise SandboxUnavailable(f"bubblewrap could not start the sandbox ({said}) {hint}")
         answer: dict[str, Any] = json.loads(process.stdout)
         if "error" in answer:

@@ -2,21 +2,22 @@
 
 Each attack from issue 11, and a few more, is one learner whose lesson 01 starts from
 the untouched starter (worth 0) with the attack added. Beside them: an honest learner
-with every solution, an untouched starter and a full-solution victim, named so they
-are graded after every attacker. A second, small class holds the attack that kills
-the grading server, with a victim of its own, so that without the sandbox its damage
-(no gradebook at all) does not hide the others'.
+with the solutions of lessons 01 and 07 (07 reads lesson 04's reference, staged), an
+untouched starter and a full-solution victim, named so they are graded after every
+attacker. The class is graded by ``course grade``, as a subprocess, from a throwaway
+copy of the course, with a memory limit of 1.5 GB per pair.
 
-Both classes are graded by ``course grade`` from a throwaway copy of the course, as
-subprocesses, at the same time. With the sandbox (the default) the suite asserts that
-every attacker scores 0, every attack's effect is absent, the honest learners score
-exactly their full marks, nothing outside the gradebook was written, no process
-outlived grading and ``course grade`` exited 0 with a full gradebook.
+With the sandbox (the default) the suite asserts that every attacker scores 0, every
+attack's effect is absent, the honest learners score exactly their full marks, nothing
+outside the gradebook was written, no process outlived grading and ``course grade``
+exited 0 with a full gradebook.
 
-``pytest tests/course/test_attacks.py --no-sandbox`` grades the same classes the way
-the course did before the sandbox, and asserts the opposite: that every attack works
-(a score, a flag-free full mark, or harm done), so a dud attack cannot pass for a
-defended one. Print the table with ``-s``.
+``pytest tests/course/test_attacks.py --no-sandbox`` grades the same learners the way
+the course did before the sandbox, and asserts the opposite: that every attack works (a
+score, a flag-free full mark, or harm done), so a dud attack cannot pass for a defended
+one. There, the attack that kills the grading server is graded in a small class of its
+own, at the same time, with a victim of its own: its damage (no gradebook at all) would
+hide every other attack's. Print the table with ``-s``.
 """
 
 from __future__ import annotations
@@ -207,16 +208,19 @@ def pytest_runtest_makereport(item, call):
     return report
 """
 
-PLANT_CONFTEST = f"""
+PLANT_CONFTEST = (
+    """
 from pathlib import Path as _Path
 import mlops_course as _course
+_target = _Path(_course.__file__).resolve().parents[1] / "tests/lessons/conftest.py"
 try:
-    (_Path(_course.__file__).resolve().parents[1] / "tests/lessons/conftest.py").write_text({
-    PLANTED_CONFTEST!r
-})
+    _target.write_text("""
+    + repr(PLANTED_CONFTEST)
+    + """)
 except OSError:
     pass
 """
+)
 
 OVERWRITE_VICTIM = """
 try:
@@ -429,11 +433,6 @@ def _attacks() -> list[Attack]:
     def overwrote(seen: Evidence) -> str | None:
         hit = [change for change in seen.room_changes if VICTIM in change]
         return f"changed the victim's files: {hit}" if hit else None
-
-    def killed(seen: Evidence) -> str | None:
-        if seen.kill_class_code != 0 or seen.kill_class_book is None:
-            return f"course grade exited {seen.kill_class_code} with no gradebook"
-        return None
 
     def leaked(seen: Evidence) -> str | None:
         feedback = seen.feedback.get("attack-13-leak", "")
@@ -660,16 +659,18 @@ def seen(sandboxed, tmp_path_factory) -> Evidence:
     listener = Listener()
     values["port"] = str(listener.port)
     room, kill_room = top / "class", top / "kill-class"
-    _write_class(room, course, ATTACKS, [HONEST, UNTOUCHED, VICTIM], values)
-    _write_class(kill_room, course, [KILLER], [KILL_VICTIM], values)
+    # With the sandbox the killer harms no one: it joins the class (one server fewer to start).
+    attackers = [*ATTACKS, KILLER] if sandboxed else ATTACKS
+    _write_class(room, course, attackers, [HONEST, UNTOUCHED, VICTIM], values)
+    if not sandboxed:
+        _write_class(kill_room, course, [KILLER], [KILL_VICTIM], values)
     before = {"course": _snapshot(course), "room": _snapshot(room)}
     secret = secrets.token_hex(12)
     out, kill_out = top / "gradebook", top / "kill-gradebook"
     started = time.monotonic()
-    runs = [
-        _course_grade(course, room, out, ["01", "07"], 2, sandboxed, secret),
-        _course_grade(course, kill_room, kill_out, ["01"], 1, sandboxed, secret),
-    ]
+    runs = [_course_grade(course, room, out, ["01", "07"], 2, sandboxed, secret)]
+    if not sandboxed:
+        runs.append(_course_grade(course, kill_room, kill_out, ["01"], 1, sandboxed, secret))
     codes = [_finish(run) for run in runs]
     seconds = time.monotonic() - started
     csv_at_exit = _read(out / "grades.csv")
@@ -681,7 +682,7 @@ def seen(sandboxed, tmp_path_factory) -> Evidence:
         os.unlink(path)
     assert codes[0] == 0 or not sandboxed, f"course grade failed:\n{runs[0].stderr_text[-3000:]}"
     book = json.loads(_read(out / "grades.json") or "{}")
-    print(f"\n{'sandbox' if sandboxed else 'no sandbox'}: both classes graded in {seconds:.1f} s")
+    print(f"\n{'sandbox' if sandboxed else 'no sandbox'}: graded in {seconds:.1f} s")
     for run, code in zip(runs, codes, strict=True):
         if code != 0:
             print(f"course grade exited {code}: {run.stderr_text.strip().splitlines()[-1:]}")
@@ -690,8 +691,10 @@ def seen(sandboxed, tmp_path_factory) -> Evidence:
         secret=secret,
         seconds=seconds,
         class_code=codes[0],
-        kill_class_code=codes[1],
-        kill_class_book=json.loads(_read(kill_out / "grades.json") or "null"),
+        kill_class_code=codes[-1],
+        kill_class_book=json.loads(
+            _read((kill_out if not sandboxed else out) / "grades.json") or "null"
+        ),
         feedback={p.stem: p.read_text() for p in (out / "feedback").glob("*.md")},
         received=listener.close(),
         course_changes=_changes(before["course"], _snapshot(course)),
@@ -857,6 +860,14 @@ def _marked_files(marker: str) -> list[str]:
     ]
 
 
+def _its_message(entry: dict) -> str:
+    """What the attack's own failing tests said (or why its lesson stopped), for the table."""
+    messages = [
+        test["message"] for test in entry.get("tests", []) if "baseline.py" in test["message"]
+    ]
+    return (messages[:1] or [entry.get("cause", "")])[0][:160]
+
+
 # --- the verdicts ------------------------------------------------------------------------------
 
 
@@ -875,6 +886,7 @@ def test_each_attack(attack, seen, sandboxed):
         effect = attack.worked(seen)
         entry = seen.entry(attack.learner)
     print(f"{attack.learner}: score {entry.get('score')}, flags {entry.get('flags')}, {effect}")
+    print(f"    {attack.learner} said: {_its_message(entry)!r}")
     if attack.harmless:
         assert effect is None, f"{attack.does}: {effect}"
     elif sandboxed:
@@ -887,12 +899,12 @@ def test_each_attack(attack, seen, sandboxed):
 def test_course_grade_exits_0_with_a_full_gradebook(seen, sandboxed):
     if not sandboxed:
         pytest.skip("without the sandbox, attacks are expected to break grading")
-    assert seen.class_code == 0 and seen.kill_class_code == 0
-    learners = [attack.learner for attack in ATTACKS] + [HONEST, UNTOUCHED, VICTIM]
+    assert seen.class_code == 0
+    learners = [attack.learner for attack in [*ATTACKS, KILLER]] + [HONEST, UNTOUCHED, VICTIM]
     assert sorted(seen.book["learners"]) == sorted(learners)
     assert sorted(seen.feedback) == sorted(learners)
     assert seen.book["sandboxed"] is True
-    print(f"both classes graded in {seen.seconds:.1f} s")
+    print(f"the class graded in {seen.seconds:.1f} s")
 
 
 def test_honest_learners_score_exactly_what_they_score_alone(seen, sandboxed):
@@ -906,8 +918,6 @@ def test_honest_learners_score_exactly_what_they_score_alone(seen, sandboxed):
     assert json.dumps(victim, sort_keys=True) == json.dumps(seen.entry(HONEST), sort_keys=True)
     untouched = seen.entry(UNTOUCHED)
     assert (untouched["score"], untouched["status"], untouched["flags"]) == (0, "graded", [])
-    victim_too = seen.kill_class_book["learners"][KILL_VICTIM]["lessons"]["01"]
-    assert victim_too["score"] == maximum["01"] and not victim_too["flags"], victim_too
 
 
 def test_nothing_written_outside_and_nothing_left_running(seen, sandboxed):
