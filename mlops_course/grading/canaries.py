@@ -34,25 +34,17 @@ def plant(items: list[pytest.Item], seed: str) -> None:
     Each gets a points marker naming an exercise of the graded lesson, so a
     forgery aimed at graded tests hits it as well.
     """
-    graded = [item for item in items if item.get_closest_marker("points") is not None]
-    if not graded:
+    markers = [m for item in items if (m := item.get_closest_marker("points")) is not None]
+    module = next((item.getparent(pytest.Module) for item in items), None)
+    if not markers or module is None:
         return
     chooser = random.Random(seed)
-    exercises = sorted({str(_marker(item).kwargs.get("exercise", "")) for item in graded})
-    module = graded[0].getparent(pytest.Module)
-    if module is None:
-        return
+    exercises = sorted({str(marker.kwargs.get("exercise", "")) for marker in markers})
     for index, name in enumerate(names(seed)):
         check = pytest.Function.from_parent(module, name=name, callobj=_always_fails)
         check.add_marker(pytest.mark.points(1, exercise=chooser.choice(exercises), hint=""))
         place = len(items) if index == COUNT - 1 else chooser.randint(0, len(items))
         items.insert(place, check)
-
-
-def _marker(item: pytest.Item) -> pytest.Mark:
-    marker = item.get_closest_marker("points")
-    assert marker is not None
-    return marker
 
 
 def _always_fails() -> None:

@@ -41,6 +41,7 @@ _Error = TypeVar("_Error", bound=BaseException)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """The grading options: what to grade, where to report, the planted checks' seed."""
     group = parser.getgroup("grading")
     group.addoption(
         "--target",
@@ -59,6 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Declare the points marker; start empty lists of results, tests and planted checks."""
     config.addinivalue_line(
         "markers",
         "points(n, exercise, hint, more=''): what a grading test is worth, its hint and its fix",
@@ -205,6 +207,7 @@ def _import(root: Path, lesson: str, module: str) -> ModuleType | str:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Plant the checks that must fail, when a seed is given (last: after any reordering)."""
     seed = config.getoption("--grade-canaries")
     if seed:
         canaries.plant(items, seed)
@@ -215,6 +218,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Record each graded test's outcome, and replace a failure's traceback by its lesson."""
     report = yield
     marker = item.get_closest_marker("points")
     if marker is None:
@@ -275,6 +279,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the ``GradeReport`` where ``--grade-json`` says."""
     path = session.config.getoption("--grade-json")
     if not path:
         return
