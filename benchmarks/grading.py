@@ -8,8 +8,10 @@ Prints, as medians and 90th percentiles over repeated runs:
 - a bare bubblewrap start of Python, the reference the issue gives, beside plain Python;
 - per (learner, lesson) pair, through a warm sandboxed server: the sandbox's own work
   (from the fork returning in the pair to the pair ready to run pytest, plus reading its
-  report), the fork of the warm server (the unsandboxed server forks too), and the round
-  trip of an empty pair as the grader sees it;
+  report) and the fork of the warm server (the unsandboxed server forks too);
+- the round trip of an empty pair (set up, then exit at once) as the grader sees it,
+  through the sandboxed and the unsandboxed warm server: their difference is everything
+  the sandbox costs a pair, namespaces torn down and control groups included;
 - lesson 01's reference graded in full, sandboxed and not;
 - with ``--class``: the class of five (complete, starters, endless loop, ``os._exit``,
   nothing) over all eleven lessons with ``--no-sandbox`` (grading as before the sandbox)
@@ -32,9 +34,9 @@ from pathlib import Path
 
 from mlops_course.grading import gradebook
 from mlops_course.grading.classroom import make_class
-from mlops_course.grading.runner import collect_points, run_lesson
+from mlops_course.grading.runner import collect_points, grading_environment, run_lesson
 from mlops_course.grading.sandbox import Sandbox
-from mlops_course.grading.warm import stop_servers
+from mlops_course.grading.warm import run_pytest, stop_servers
 from mlops_course.workspace import COURSE_ROOT
 
 WARM_UP = 3
@@ -63,8 +65,14 @@ def main() -> None:
             "fork of the warm server per pair (unsandboxed too)",
             [a["fork_ms"] for a in answers if a],
         )
-        show("empty sandboxed pair, round trip seen by the grader", times(
-            lambda: sandbox.run({}, None), args.runs))  # fmt: skip
+        sandboxed = times(lambda: sandbox.run({}, None), args.runs)
+        show("empty pair, round trip, sandboxed server", sandboxed)
+        with tempfile.TemporaryDirectory(prefix="course-benchmark-") as scratch:
+            env, log = grading_environment(scratch), Path(scratch) / "output.log"
+            plain = times(lambda: run_pytest(None, env, COURSE_ROOT, log, 30, None), args.runs)
+        show("empty pair, round trip, unsandboxed server", plain)
+        cost = [a - b for a, b in zip(sorted(sandboxed), sorted(plain), strict=True)]
+        show("the sandbox's cost per pair (quantile by quantile)", cost)
         lesson_01(sandbox, max(3, args.runs // 5))
     finally:
         stop_servers()
