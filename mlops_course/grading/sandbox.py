@@ -215,8 +215,8 @@ class Sandbox:
             return crashed(lesson, answer["code"], redact(answer["output"], lesson), cause)
         try:
             parsed = GradeReport.model_validate_json(report)
-        except ValueError:
-            return LessonOutcome(lesson, "flagged", flags=[tamper.REPORT_NOT_THE_GRADERS])
+        except ValueError:  # cut short (a full scratch area) or scribbled on: no points either way
+            return LessonOutcome(lesson, "crashed", "the test process left an unreadable report")
         flags = tamper.check_report(parsed, seed, collected)
         outcome = scored(lesson, report, answer["code"], "", collected)
         outcome.tests = [_cleaned(test, lesson) for test in outcome.tests]

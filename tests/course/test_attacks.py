@@ -15,9 +15,10 @@ exited 0 with a full gradebook.
 ``pytest tests/course/test_attacks.py --no-sandbox`` grades the same learners the way
 the course did before the sandbox, and asserts the opposite: that every attack works (a
 score, a flag-free full mark, or harm done), so a dud attack cannot pass for a defended
-one. There, the attack that kills the grading server is graded in a small class of its
-own, at the same time, with a victim of its own: its damage (no gradebook at all) would
-hide every other attack's. Print the table with ``-s``.
+one. There, the attacks that kill the grading server or scribble on its pipe are each
+graded in a small class of their own, at the same time, with a victim of their own:
+their damage (no gradebook at all; every later pair on that server misread) would hide
+the other attacks'. Print the table with ``-s``.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from mlops_course.workspace import COURSE_ROOT
 LESSON_FOLDER = "01-what-is-mlops"
 FILES = ("fingerprint", "maturity", "baseline")
 HONEST, UNTOUCHED, VICTIM = "0-honest", "z-untouched", "zz-victim"
-KILL_VICTIM = "zz-victim-too"
+SOLO_VICTIM = "zz-victim-alone"
 MEMORY_MB = 1536
 TIMEOUT = 60
 COPIED = ("mlops_course", "solutions", "tests/lessons", "tests/conftest.py")
@@ -373,8 +374,7 @@ class Evidence:
     secret: str
     seconds: float
     class_code: int
-    kill_class_code: int
-    kill_class_book: dict | None
+    solo: dict[str, tuple[int, dict | None]]  # learner -> its own class's exit code, gradebook
     feedback: dict[str, str]
     received: bytes
     course_changes: list[str]
@@ -385,11 +385,19 @@ class Evidence:
     csv_later: str
 
     def entry(self, learner: str, lesson: str = "01") -> dict:
-        """The gradebook entry of one learner's lesson."""
-        return self.book["learners"][learner]["lessons"][lesson]
+        """The gradebook entry of one learner's lesson (in its own class, if it had one)."""
+        book = self.solo[learner][1] if learner in self.solo else self.book
+        return (book or {"learners": {}})["learners"].get(learner, {}).get("lessons", {})[lesson]
+
+    def stopped_grading(self, learner: str) -> str | None:
+        """'course grade exited N with no gradebook' when the learner's own class did that."""
+        code, book = self.solo.get(learner, (self.class_code, self.book))
+        return f"course grade exited {code} with no gradebook" if code or not book else None
 
     def scored_unflagged(self, learner: str) -> str | None:
         """'scored N without a flag' when the learner did, else None."""
+        if self.stopped_grading(learner):
+            return None
         entry = self.entry(learner)
         if entry["score"] > 0 and not entry["flags"]:
             return f"scored {entry['score']:g} without a flag"
@@ -412,6 +420,7 @@ class Attack:
     worked: Callable[[Evidence], str | None]
     symlinks: bool = False
     harmless: bool = False  # a control: harmless with or without the sandbox
+    alone: bool = False  # without the sandbox, its damage would hide others': a class of its own
 
 
 def _attacks() -> list[Attack]:
@@ -438,6 +447,13 @@ def _attacks() -> list[Attack]:
         feedback = seen.feedback.get("attack-13-leak", "")
         found = [name for name, text in _leak_markers(seen).items() if text in feedback]
         return f"its feedback holds: {', '.join(found)}" if found else None
+
+    def scribbled(seen: Evidence) -> str | None:
+        scored_it = seen.scored_unflagged("attack-y-scribble")
+        if scored_it and "attack-y-scribble" in seen.solo:
+            victim = seen.solo["attack-y-scribble"][1]["learners"][SOLO_VICTIM]["lessons"]["01"]
+            return f"{scored_it}; the learner after it on its server: {victim['status']}"
+        return scored_it
 
     def sent(seen: Evidence) -> str | None:
         return f"sent {len(seen.received)} bytes to 127.0.0.1" if seen.received else None
@@ -570,17 +586,19 @@ def _attacks() -> list[Attack]:
             "attack-y-scribble",
             "wrote a fake 'finished' answer into the grading server's pipe (/proc/<ppid>/fd/1)",
             {"*": FIND_PYTEST + SCRIBBLE_ON_THE_PIPE},
-            scored("attack-y-scribble"),
+            scribbled,
+            alone=True,
+        ),
+        Attack(
+            "attack-12-kill-server",
+            "killed the warm grading server (os.kill(os.getppid(), 9))",
+            {"baseline": KILL_THE_SERVER},
+            lambda seen: seen.stopped_grading("attack-12-kill-server"),
+            alone=True,
         ),
     ]
 
 
-KILLER = Attack(
-    "attack-12-kill-server",
-    "killed the warm grading server (os.kill(os.getppid(), 9))",
-    {"baseline": KILL_THE_SERVER},
-    lambda seen: None,  # judged by the kill class's exit: see Evidence.kill_class_code
-)
 ATTACKS = _attacks()
 
 
@@ -658,19 +676,20 @@ def seen(sandboxed, tmp_path_factory) -> Evidence:
     }
     listener = Listener()
     values["port"] = str(listener.port)
-    room, kill_room = top / "class", top / "kill-class"
-    # With the sandbox the killer harms no one: it joins the class (one server fewer to start).
-    attackers = [*ATTACKS, KILLER] if sandboxed else ATTACKS
-    _write_class(room, course, attackers, [HONEST, UNTOUCHED, VICTIM], values)
-    if not sandboxed:
-        _write_class(kill_room, course, [KILLER], [KILL_VICTIM], values)
+    room, out = top / "class", top / "gradebook"
+    # With the sandbox no attack harms another: one class (and one server pair) for all.
+    solo = [] if sandboxed else [attack for attack in ATTACKS if attack.alone]
+    together = [attack for attack in ATTACKS if attack not in solo]
+    _write_class(room, course, together, [HONEST, UNTOUCHED, VICTIM], values)
+    for attack in solo:
+        _write_class(top / attack.learner, course, [attack], [SOLO_VICTIM], values)
     before = {"course": _snapshot(course), "room": _snapshot(room)}
     secret = secrets.token_hex(12)
-    out, kill_out = top / "gradebook", top / "kill-gradebook"
     started = time.monotonic()
     runs = [_course_grade(course, room, out, ["01", "07"], 2, sandboxed, secret)]
-    if not sandboxed:
-        runs.append(_course_grade(course, kill_room, kill_out, ["01"], 1, sandboxed, secret))
+    for attack in solo:
+        folder = top / attack.learner
+        runs.append(_course_grade(course, folder, folder / "out", ["01"], 1, sandboxed, secret))
     codes = [_finish(run) for run in runs]
     seconds = time.monotonic() - started
     csv_at_exit = _read(out / "grades.csv")
@@ -691,10 +710,13 @@ def seen(sandboxed, tmp_path_factory) -> Evidence:
         secret=secret,
         seconds=seconds,
         class_code=codes[0],
-        kill_class_code=codes[-1],
-        kill_class_book=json.loads(
-            _read((kill_out if not sandboxed else out) / "grades.json") or "null"
-        ),
+        solo={
+            attack.learner: (
+                code,
+                json.loads(_read(top / attack.learner / "out" / "grades.json") or "null"),
+            )
+            for attack, code in zip(solo, codes[1:], strict=True)
+        },
         feedback={p.stem: p.read_text() for p in (out / "feedback").glob("*.md")},
         received=listener.close(),
         course_changes=_changes(before["course"], _snapshot(course)),
@@ -871,20 +893,11 @@ def _its_message(entry: dict) -> str:
 # --- the verdicts ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("attack", [*ATTACKS, KILLER], ids=lambda attack: attack.learner)
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda attack: attack.learner)
 def test_each_attack(attack, seen, sandboxed):
     """With the sandbox: no points and no effect. Without: the attack works (a control does not)."""
-    if attack is KILLER:
-        effect = (
-            f"course grade exited {seen.kill_class_code} with no gradebook"
-            if seen.kill_class_code != 0 or seen.kill_class_book is None
-            else None
-        )
-        book = seen.kill_class_book or {"learners": {}}
-        entry = book["learners"].get(attack.learner, {}).get("lessons", {}).get("01", {})
-    else:
-        effect = attack.worked(seen)
-        entry = seen.entry(attack.learner)
+    effect = attack.worked(seen)
+    entry = {} if seen.stopped_grading(attack.learner) else seen.entry(attack.learner)
     print(f"{attack.learner}: score {entry.get('score')}, flags {entry.get('flags')}, {effect}")
     print(f"    {attack.learner} said: {_its_message(entry)!r}")
     if attack.harmless:
@@ -900,7 +913,7 @@ def test_course_grade_exits_0_with_a_full_gradebook(seen, sandboxed):
     if not sandboxed:
         pytest.skip("without the sandbox, attacks are expected to break grading")
     assert seen.class_code == 0
-    learners = [attack.learner for attack in [*ATTACKS, KILLER]] + [HONEST, UNTOUCHED, VICTIM]
+    learners = [attack.learner for attack in ATTACKS] + [HONEST, UNTOUCHED, VICTIM]
     assert sorted(seen.book["learners"]) == sorted(learners)
     assert sorted(seen.feedback) == sorted(learners)
     assert seen.book["sandboxed"] is True
