@@ -206,7 +206,8 @@ def _register(args: argparse.Namespace) -> int:
 
 def _promote(args: argparse.Namespace) -> int:
     from churn.config import load_params
-    from churn.registry import NothingToPromote, RegistryError, promote_on_held_out
+    from churn.promotion import promote_on_held_out
+    from churn.registry import NothingToPromote, RegistryError
 
     params = load_params(args.params).registry
     try:

@@ -18,7 +18,6 @@ import getpass
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -159,15 +158,6 @@ def promote(
         decision = Decision(better, challenger, champion, reason, challenger_score, champion_score)
     _record_decision(registry, name, decision)
     return decision
-
-
-def promote_on_held_out(
-    test_path: Path, margin: float, version: str | None = None, name: str = MODEL_NAME
-) -> Decision:
-    """``promote``, scoring champion and challenger on the same held-out CSV."""
-    from churn.evaluate import held_out_accuracy
-
-    return promote(lambda uri: held_out_accuracy(uri, test_path), margin, version, name)
 
 
 def promote_by_hand(version: str, reason: str, name: str = MODEL_NAME) -> None:

@@ -122,7 +122,8 @@ def set_data_version(params_path: Path, month: int, scenario: str | None = None)
 
 def retrain(project: Path, month: int, scenario: str | None = None) -> RetrainResult:
     """Run the pipeline on month ``month``'s data and promote the challenger if it is better."""
-    from churn.registry import RegistryError, promote_on_held_out
+    from churn.promotion import promote_on_held_out
+    from churn.registry import RegistryError
 
     params_path = project / "params.yaml"
     set_data_version(params_path, month, scenario)

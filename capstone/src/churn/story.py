@@ -97,7 +97,8 @@ def _pipeline(work: Path) -> bool:
 def _promote_and_report(project: Path) -> None:
     """Give the registered challenger its chance, then show who serves production."""
     from churn.config import load_params
-    from churn.registry import RegistryError, describe_status, promote_on_held_out
+    from churn.promotion import promote_on_held_out
+    from churn.registry import RegistryError, describe_status
 
     params = load_params(project / "params.yaml").registry
     test = project / "data" / "processed" / "test.csv"
