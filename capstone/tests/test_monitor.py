@@ -17,8 +17,8 @@ import pytest
 from churn.config import RetrainParams, load_params
 from churn.contracts import ColumnDrift, MonitoringVerdict
 from churn.featurize import clean_total_charges, features_and_target, split
-from churn.monitor import FEATURES, LATEST, accuracy_with_labels, column_drift, monitor
-from churn.paths import PROJECT_DIR
+from churn.monitor import FEATURES, accuracy_with_labels, column_drift, monitor
+from churn.paths import LATEST_VERDICT, PROJECT_DIR
 from churn.retrain import should_retrain
 from churn.serve.metrics import MonitoringCollector
 from mlops_course import data
@@ -134,7 +134,7 @@ def test_the_verdict_report_and_latest_json_are_written(references, tmp_path):
     assert found.data_drift and "MonthlyCharges" in found.drifted_columns
     assert found.accuracy is None and not found.performance_drop  # no labels yet
     saved = MonitoringVerdict.read(tmp_path / "month-4.json")
-    assert saved == MonitoringVerdict.read(tmp_path / LATEST) == found
+    assert saved == MonitoringVerdict.read(tmp_path / LATEST_VERDICT) == found
     assert saved.model_version == "3" and saved.rows == MONTH_ROWS
     html = (tmp_path / "month-4.html").read_text()
     assert len(html) > 10_000 and "MonthlyCharges" in html
@@ -154,9 +154,9 @@ def test_the_service_exposes_the_latest_verdict(tmp_path):
     from prometheus_client import CollectorRegistry, generate_latest
 
     registry = CollectorRegistry()
-    registry.register(MonitoringCollector(tmp_path / LATEST))
+    registry.register(MonitoringCollector(tmp_path / LATEST_VERDICT))
     assert b"churn_monitor" not in generate_latest(registry)  # no verdict yet: nothing
-    verdict(drifted=("MonthlyCharges",), accuracy=0.87).write(tmp_path / LATEST)
+    verdict(drifted=("MonthlyCharges",), accuracy=0.87).write(tmp_path / LATEST_VERDICT)
     text = generate_latest(registry).decode()
     assert "churn_monitor_data_drift 1.0" in text
     assert "churn_monitor_drifted_columns 1.0" in text

@@ -248,8 +248,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from churn.config import load_params
-    from churn.monitor import LATEST
-    from churn.paths import monitoring_dir, predictions_dir
+    from churn.paths import LATEST_VERDICT, monitoring_dir, predictions_dir
     from churn.serve.app import ServiceSettings, create_app
     from churn.settings import settings as environment
     from churn.tracking import tracking_uri
@@ -260,7 +259,7 @@ def _serve(args: argparse.Namespace) -> int:
         fixed_model_uri=args.model_uri or environment().churn_model_uri,
         poll_seconds=args.poll_seconds,
         prediction_log=None if args.no_log else predictions_dir(),
-        monitoring_verdict=monitoring_dir() / LATEST,
+        monitoring_verdict=monitoring_dir() / LATEST_VERDICT,
     )
     print(f"churn service on http://{args.host}:{args.port} (docs: /docs)", flush=True)
     uvicorn.run(
@@ -311,7 +310,6 @@ def _retrain(args: argparse.Namespace) -> int:
     from churn import paths
     from churn.config import load_params
     from churn.contracts import MonitoringVerdict
-    from churn.monitor import LATEST
     from churn.retrain import judge_window, record_retrain, retrain
 
     params_path = args.params.resolve()
@@ -327,7 +325,9 @@ def _retrain(args: argparse.Namespace) -> int:
     state_file = paths.retraining_state_file()
     window = None
     if not args.force:
-        verdict = MonitoringVerdict.read(args.verdict or paths.monitoring_dir() / LATEST)
+        verdict = MonitoringVerdict.read(
+            args.verdict or paths.monitoring_dir() / paths.LATEST_VERDICT
+        )
         trigger = judge_window(verdict, policy, state_file)
         print(f"policy on window {verdict.window}: {trigger.reason}")
         if not trigger.retrain:

@@ -27,13 +27,13 @@ import pandas as pd
 from churn.config import MonitorParams
 from churn.contracts import ColumnDrift, MonitoringVerdict
 from churn.featurize import clean_total_charges
+from churn.paths import LATEST_VERDICT
 from churn.schema import CATEGORICAL_COLUMNS, ID_COLUMN, LABEL_COLUMN, NUMERIC_COLUMNS, READ_DTYPES
 
 log = logging.getLogger(__name__)
 FEATURES = NUMERIC_COLUMNS + CATEGORICAL_COLUMNS
 DRIFT_NUMERIC = ["tenure", "MonthlyCharges", "TotalCharges"]
 DRIFT_CATEGORICAL = ["SeniorCitizen", *CATEGORICAL_COLUMNS]
-LATEST = "latest.json"  # the newest verdict, which the service's /metrics shows
 
 
 def column_drift(
@@ -158,7 +158,7 @@ def monitor(
         alerts=tuple(alerts),
         report=str(report),
     )
-    for name in (f"{window}.json", LATEST):
+    for name in (f"{window}.json", LATEST_VERDICT):
         verdict.write(out_dir / name)
     return verdict
 

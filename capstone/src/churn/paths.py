@@ -13,6 +13,7 @@ from pathlib import Path
 from churn.settings import settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+LATEST_VERDICT = "latest.json"  # in the monitoring folder: the newest verdict, shown in /metrics
 
 
 def state_dir() -> Path:
