@@ -1,8 +1,11 @@
-"""The registry: register only gated models, promote only the better, roll back in one step."""
+"""The registry: register only gated models, promote only the better, roll back in one step;
+and a registry that fails while the champion is read stops a promotion instead of crowning."""
 
 from __future__ import annotations
 
 import http.client
+import os
+import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -57,8 +60,6 @@ def _scorer(scores: dict[str, float]) -> Callable[[str], float]:
 @pytest.fixture(scope="module")
 def tracking_server(tmp_path_factory, empty_store) -> Iterator[str]:
     """A real MLflow tracking server on 127.0.0.1, over a copy of the empty store."""
-    import shutil
-
     folder = tmp_path_factory.mktemp("server")
     shutil.copyfile(empty_store, folder / "mlflow.db")
     port = servers.free_port()
@@ -76,10 +77,9 @@ def tracking_server(tmp_path_factory, empty_store) -> Iterator[str]:
         "--workers",
         "1",
     ]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
-        with servers.running_server("mlflow", command, folder, port, "/health", 90) as server:
-            yield server.url
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    with servers.running_server("mlflow", command, folder, port, "/health", 90, env) as server:
+        yield server.url
 
 
 @pytest.fixture(params=["sqlite-file", "tracking-server"])
