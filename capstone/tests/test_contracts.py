@@ -70,6 +70,14 @@ def test_a_file_that_is_not_the_contract_names_the_file_and_the_field(tmp_path):
     assert "accuracy" in message and "run_id" in message  # the bad field and a missing one
 
 
+def test_a_verdict_cannot_pass_with_reasons_or_fail_without():
+    scores = Scores(accuracy=0.9, recall=0.8, precision=0.7, test_rows=100)
+    fields = {**scores.model_dump(), "thresholds": GATE, "run_id": "r", "model_uri": "m"}
+    for passed, reasons in ((True, ("recall too low",)), (False, ())):
+        with pytest.raises(ValidationError, match="gate_passed must be true exactly when"):
+            GateVerdict(**fields, gate_passed=passed, gate_reasons=reasons)
+
+
 def test_unknown_fields_are_refused():
     with pytest.raises(ValidationError, match="gate_pased"):
         Registration.model_validate({"name": "churn", "version": "1", "gate_pased": True})

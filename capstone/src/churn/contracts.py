@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from churn.config import EvaluateParams
 
@@ -112,6 +112,12 @@ class GateVerdict(Scores):
     thresholds: EvaluateParams
     run_id: str
     model_uri: str
+
+    @model_validator(mode="after")
+    def _passed_means_no_reasons(self) -> Self:
+        if self.gate_passed == bool(self.gate_reasons):
+            raise ValueError("gate_passed must be true exactly when gate_reasons is empty")
+        return self
 
     @classmethod
     def judge(

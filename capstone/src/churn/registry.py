@@ -90,7 +90,7 @@ def register(verdict: GateVerdict, name: str = MODEL_NAME) -> str:
         RegistryError: the model failed the gate; nothing is registered.
     """
     if not verdict.gate_passed:
-        reasons = "; ".join(verdict.gate_reasons or ["no reason recorded"])
+        reasons = "; ".join(verdict.gate_reasons)
         raise RegistryError(f"refusing to register a model that failed the gate: {reasons}")
     registry = client()
     existing = _version_of_run(registry, name, verdict.run_id)
