@@ -786,7 +786,7 @@ with open("ran.log", "a") as log:
 ''',
 }
 ORDER = ["ingest", "validate", "featurize", "train", "evaluate"]
-DVC_YAML = "pipeline/dvc.yaml"
+DVC_YAML = "dvc.yaml"
 
 
 @pytest.fixture(scope="module")
