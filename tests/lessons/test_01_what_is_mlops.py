@@ -85,7 +85,9 @@ class Run:
         self.data = data.write_batch(folder / "customers.csv", month=0, rows=50, seed=7)
         self.code = [folder / "src" / "prepare.py", folder / "src" / "train.py"]
         self.code[0].write_text("def prepare(table):\n    return table.dropna()\n")
-        self.code[1].write_text("def train(table, seed):\n    return fit(table, random_state=seed)\n")
+        self.code[1].write_text(
+            "def train(table, seed):\n    return fit(table, random_state=seed)\n"
+        )
         self.lock = folder / "uv.lock"
         self.lock.write_text(LOCK)
         self.params = dict(PARAMS)
@@ -164,7 +166,9 @@ def test_data_digest_follows_the_bytes(run):
     before = run.fingerprint()
     renamed = run.folder / "customers-march.csv"
     shutil.copyfile(run.data, renamed)
-    expect_changed(before, run.fingerprint(data_path=renamed), [], "the same bytes under a new name")
+    expect_changed(
+        before, run.fingerprint(data_path=renamed), [], "the same bytes under a new name"
+    )
     content = bytearray(run.data.read_bytes())
     content[-2] = ord("Y") if content[-2] != ord("Y") else ord("N")
     run.data.write_bytes(bytes(content))
@@ -363,9 +367,7 @@ def test_a_missing_practice_drops_the_level(maturity):
 def test_counting_practices_is_not_enough(maturity):
     four = {"versioned_data", "tracked_experiments", "ci_on_every_change", "notebooks"}
     level = maturity.maturity_level(four)
-    assert level == 0, (
-        f"expected level 0 for {sorted(four)} (no automated training), saw {level!r}"
-    )
+    assert level == 0, f"expected level 0 for {sorted(four)} (no automated training), saw {level!r}"
     six = (LEVEL_1 | LEVEL_2_EXTRA) - {"automated_validation"}
     level = maturity.maturity_level(six)
     assert level == 0, (
