@@ -100,9 +100,12 @@ lab: setup
 	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.ip=127.0.0.1 \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
+# mypy's files and strictness live in pyproject.toml ([tool.mypy]); tests/course/test_types.py
+# runs the same command inside `make test`.
 lint: setup
 	$(BIN)/ruff check mlops_course tests solutions capstone
 	$(BIN)/ruff format --check mlops_course tests solutions capstone
+	$(BIN)/mypy
 
 # Weekly canary: the notebooks and solutions against the newest releases, not the lock.
 canary: setup
