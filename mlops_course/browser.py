@@ -20,10 +20,12 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mlops_course import workspace
 
 CHROMIUM_VARIABLE = "COURSE_CHROMIUM"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 QUIET_ARGS = (
     "--disable-background-networking",
@@ -75,3 +77,19 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=False)
     print(f"screenshot: {path}")
     return path
+
+
+def record_remote_requests(page) -> list[str]:
+    """Collect, from now on, the URLs the page asks of any host but this machine.
+
+    A page the course serves must work with no network: this list stays empty.
+    """
+    remote: list[str] = []
+
+    def note(request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS:
+            remote.append(request.url)
+
+    page.on("request", note)
+    return remote

@@ -3,10 +3,11 @@
 Schemathesis reads the OpenAPI schema, generates requests that fit it and
 requests that break it, sends them, and checks every answer against the same
 schema: no 5xx, only documented status codes and bodies, valid data accepted,
-invalid data refused (all its checks, a fixed seed, at least 100 cases per
-operation). It runs twice: in process against the ASGI app (fast, in ``make
-test``), and against a real ``churn serve`` on 127.0.0.1, because only a real
-server receives chunked bodies and broken bytes as a client sends them.
+invalid data refused (all its checks, a fixed seed, at least 100 generated
+requests per operation that takes input). It runs twice: in process against
+the ASGI app (about 6 s, in ``make test``), and against a real ``churn serve``
+on 127.0.0.1 (``make test-live``), because only a real server receives
+chunked bodies and broken bytes as a client sends them.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def real_server(store, tmp_path_factory):
             yield server.url
 
 
+@pytest.mark.live
 def test_a_real_server_keeps_its_published_contract(real_server):
     import schemathesis
 
@@ -101,6 +103,7 @@ def test_a_real_server_keeps_its_published_contract(real_server):
 # --- what only a real client sends: chunked bodies, raw bytes ---------------------------
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("megabytes", [3, 10])
 def test_a_chunked_body_over_the_limit_gets_413(real_server, megabytes):
     import httpx
@@ -117,6 +120,7 @@ def test_a_chunked_body_over_the_limit_gets_413(real_server, megabytes):
     assert 'churn_http_requests_total{path="/predict/batch",status="413"}' in text
 
 
+@pytest.mark.live
 def test_bytes_that_are_not_utf8_get_400_from_a_real_server(real_server):
     import httpx
 

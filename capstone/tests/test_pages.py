@@ -28,7 +28,6 @@ pytestmark = pytest.mark.live
 # summary for people (verdict, alerts) is planned above it: when it lands, give it its
 # own element and extend REPORT_TOP and the first assertion on it.
 REPORT_TOP = "body > div[id^='root_metric_']"
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 COLUMN_HEADING = re.compile(r"^Drift in column '(\w+)'$")
 
 
@@ -44,8 +43,7 @@ def browser(require_tool):
 def page(browser, request):
     """A fresh page that must load everything locally; a screenshot is saved at the end."""
     opened = browser.new_page(viewport={"width": 1400, "height": 1000})
-    remote: list[str] = []
-    opened.on("request", lambda sent: remote.append(sent.url) if _is_remote(sent.url) else None)
+    remote = chromium.record_remote_requests(opened)
     yield opened
     chromium.screenshot(opened, request.node.name)
     opened.close()
@@ -139,14 +137,6 @@ def _monitoring_report(folder: Path):
     month = clean_total_charges(data.generate(4, 500, 2, "price_increase"))
     logged = month.drop(columns=["Churn"]).assign(churn_probability=0.3, model_version="1")
     return monitor(logged, reference, params.monitor, "month-4", folder, None, 0.9)
-
-
-def _is_remote(url: str) -> bool:
-    """True for a URL outside this machine (a CDN, a font host, telemetry)."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS
 
 
 def _wait_for(condition, what: str, timeout: float = 30) -> None:

@@ -212,6 +212,15 @@ def test_a_huge_body_gets_413_and_is_counted(client):
     assert samples['churn_http_requests_total{path="/predict/batch",status="413"}'] >= 1
 
 
+def test_a_chunked_body_is_counted_as_it_arrives(client):
+    def chunks():  # no Content-Length: only counting the bytes can stop it
+        for _ in range(40):
+            yield b" " * 65_536
+
+    answer = client.post("/predict/batch", content=chunks(), headers=JSON)
+    assert answer.status_code == 413, answer.text
+
+
 def test_health_answers_head_for_probes(client):
     answer = client.head("/health")
     assert answer.status_code == 200 and answer.content == b""
