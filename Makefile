@@ -93,7 +93,8 @@ test: setup
 # them as their own step. Screenshots: workspace/test-run/screenshots.
 test-live: setup
 	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions -m live \
-		tests capstone/tests
+		tests capstone/tests; status=$$?; \
+		echo "screenshots: $(CURDIR)/workspace/test-run/screenshots"; exit $$status
 
 # After changing a dependency in pyproject.toml: re-lock and re-export for the conda route.
 lock:

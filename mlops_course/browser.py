@@ -37,18 +37,17 @@ QUIET_ARGS = (
 
 
 def configured_chromium() -> tuple[str, str | None]:
-    """The browser to use: ``(name, path)``, the path None when none is found.
+    """The browser to use: ``(what to call it, its path)``, the path None when none is found.
 
-    ``COURSE_CHROMIUM`` wins; otherwise the first of ``CANDIDATES`` on PATH.
+    ``COURSE_CHROMIUM`` wins; otherwise the first of ``CANDIDATES`` on PATH. The name
+    says how to get one, for the message of a test that cannot run without it.
     """
+    label = f"Chromium (install Debian's chromium, or set {CHROMIUM_VARIABLE})"
     configured = os.environ.get(CHROMIUM_VARIABLE)
     if configured:
-        return CHROMIUM_VARIABLE, configured
-    for name in CANDIDATES:
-        found = shutil.which(name)
-        if found:
-            return name, found
-    return "chromium", None
+        return label, configured
+    found = next(filter(None, map(shutil.which, CANDIDATES)), None)
+    return label, found
 
 
 def launch_args() -> list[str]:

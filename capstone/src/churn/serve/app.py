@@ -11,18 +11,19 @@ import asyncio
 import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 
 from churn.schema import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS
 from churn.serve import errors
-from churn.serve.batcher import MicroBatcher, NoModel
-from churn.serve.body import BodyProblem, strict_json_route
+from churn.serve.batcher import MicroBatcher, NoModel, Row
+from churn.serve.body import strict_json_route
 from churn.serve.head import HeadAsGet
 from churn.serve.metrics import MetricsMiddleware, ServiceMetrics
 from churn.serve.model_source import LoadedModel, ModelSource
@@ -86,7 +87,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             keep_days=settings.log_keep_days,
         )
 
-    def scored(model: LoadedModel, rows: list[dict], scores: list[float]) -> None:
+    def scored(model: LoadedModel, rows: list[Row], scores: list[float]) -> None:
         metrics.observe_scores(scores, settings.threshold)
         if prediction_log is not None:
             prediction_log.add(model.name, model.version, rows, scores)
@@ -94,9 +95,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     batcher = MicroBatcher(source, FEATURES, MAX_BATCH_ROWS, scored)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
-        if await asyncio.to_thread(source.refresh):
-            metrics.serving(source.name, source.current.version, source.current.run_id)
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await _refresh(source, metrics)
         if prediction_log is not None:
             prediction_log.start()
         batcher.start()
@@ -126,9 +126,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.prediction_log = prediction_log
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(HeadAsGet)  # outermost: the metrics see a HEAD /health as /health
-    app.add_exception_handler(RequestValidationError, errors.invalid_request)
-    app.add_exception_handler(BodyProblem, errors.unreadable_body)
-    app.add_exception_handler(NoModel, errors.no_model)
+    errors.install(app)
 
     # The routes answer with ready-made JSON: the answer is built from trusted values,
     # so FastAPI's second validation of it (response_model) would only cost time.
@@ -156,18 +154,19 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         return _json({"predictions": predictions})
 
     @app.get("/health")
-    async def health() -> dict:
+    async def health() -> dict[str, str]:
         """Liveness: the process answers. It says nothing about the model."""
         return {"status": "ok"}
 
     @app.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
-    async def ready():
+    async def ready() -> Readiness | JSONResponse:
         """Readiness: a model is loaded and predictions can be answered."""
-        if source.current is None:
+        model = source.current
+        if model is None:
             return JSONResponse(
                 Readiness(ready=False, reason=source.problem).model_dump(), status_code=503
             )
-        return Readiness(ready=True, model_version=source.current.version)
+        return Readiness(ready=True, model_version=model.version)
 
     @app.get("/metadata", response_model=ModelMetadata, responses=errors.MODEL_RESPONSES)
     async def metadata() -> ModelMetadata:
@@ -193,17 +192,23 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
 
 async def _watch(source: ModelSource, metrics: ServiceMetrics, every_seconds: float) -> None:
-    """Follow the alias; keep the metrics' model gauge in step with what is served."""
+    """Follow the alias; a model that failed to load at startup is retried here too."""
     while True:
         await asyncio.sleep(every_seconds)
-        # A model that failed to load at startup is retried here too.
-        if await asyncio.to_thread(source.refresh):
-            metrics.serving(source.name, source.current.version, source.current.run_id)
+        await _refresh(source, metrics)
+
+
+async def _refresh(source: ModelSource, metrics: ServiceMetrics) -> None:
+    """Load the alias's version if it moved (in a thread); keep the model gauge in step."""
+    changed = await asyncio.to_thread(source.refresh)
+    model = source.current
+    if changed and model is not None:
+        metrics.serving(source.name, model.version, model.run_id)
 
 
 def _prediction(
     customer_id: str, score: float, model: LoadedModel, request_id: str, threshold: float
-) -> dict:
+) -> dict[str, Any]:
     """One answer, with exactly the fields of ``Prediction``."""
     return {
         "customerID": customer_id,
@@ -214,5 +219,5 @@ def _prediction(
     }
 
 
-def _json(content: dict) -> Response:
+def _json(content: dict[str, Any]) -> Response:
     return Response(json.dumps(content, separators=(",", ":")), media_type="application/json")

@@ -130,6 +130,8 @@ def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found = dict(pairs)
     if len(found) != len(pairs):
         seen: set[str] = set()
-        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise BodyProblem(400, f"the key {json.dumps(repeated)} appears twice in one object")
+        for key, _ in pairs:
+            if key in seen:
+                raise BodyProblem(400, f"the key {json.dumps(key)} appears twice in one object")
+            seen.add(key)
     return found

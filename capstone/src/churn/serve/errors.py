@@ -9,8 +9,9 @@ schema-driven client see what the service really does.
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
@@ -19,7 +20,7 @@ from churn.serve.body import BodyProblem
 from churn.serve.schemas import Problem, ValidationProblem
 
 # What a route that reads a JSON body and scores it may answer besides 200.
-BODY_RESPONSES: dict[int | str, dict] = {
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "The body is not one JSON value"},
     413: {"model": Problem, "description": "The body is larger than the limit"},
     415: {"model": Problem, "description": "The body is not application/json in UTF-8"},
@@ -27,12 +28,19 @@ BODY_RESPONSES: dict[int | str, dict] = {
     503: {"model": Problem, "description": "No model is loaded yet"},
 }
 # What a route that only reports on the model may answer besides 200.
-MODEL_RESPONSES: dict[int | str, dict] = {503: BODY_RESPONSES[503]}
+MODEL_RESPONSES: dict[int | str, dict[str, Any]] = {503: BODY_RESPONSES[503]}
 
 
-def problem(status: int, detail: str, **more) -> Response:
+def problem(status: int, detail: str, **more: Any) -> Response:
     """A JSON error body; ASCII-escaped, so any character a client sent can be echoed."""
     return Response(json.dumps({"detail": detail, **more}), status, media_type="application/json")
+
+
+def install(app: FastAPI) -> None:
+    """Answer every refusal the way the schema documents it."""
+    app.exception_handler(RequestValidationError)(invalid_request)
+    app.exception_handler(BodyProblem)(unreadable_body)
+    app.exception_handler(NoModel)(no_model)
 
 
 async def invalid_request(request: Request, error: RequestValidationError) -> Response:

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pandas as pd
 
@@ -64,7 +64,7 @@ class PredictionLog:
         self.max_file_bytes = max_file_bytes
         self.keep_days = keep_days
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="prediction-log", daemon=True)
         self._file: IO[str] | None = None
         self._file_hour: datetime | None = None
@@ -76,7 +76,9 @@ class PredictionLog:
         prune(self.folder, self.keep_days, self.clock().date())
         self._thread.start()
 
-    def add(self, model_name: str, model_version: str, rows: list[dict], scores: list[float]):
+    def add(
+        self, model_name: str, model_version: str, rows: list[dict[str, Any]], scores: list[float]
+    ) -> None:
         """Queue scored rows (each with its ``request_id``); returns at once."""
         self._queue.put((time.time(), model_name, model_version, rows, scores))
 
@@ -86,7 +88,7 @@ class PredictionLog:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        waiting: list = []
+        waiting: list[Any] = []
         rows_waiting = 0
         deadline = time.monotonic() + self.flush_seconds
         while True:
@@ -106,7 +108,7 @@ class PredictionLog:
                 waiting, rows_waiting = [], 0
                 deadline = time.monotonic() + self.flush_seconds
 
-    def _write(self, items: list) -> None:
+    def _write(self, items: list[Any]) -> None:
         if not items:
             return
         lines = []

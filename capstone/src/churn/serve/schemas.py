@@ -13,9 +13,12 @@ no control, invisible or bidirectional characters.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic.config import JsonDict
+from pydantic_core import CoreSchema, core_schema
 
 from churn.schema import CATEGORIES, MAX_TENURE_MONTHS
 
@@ -39,8 +42,25 @@ def _whole_number(value: object) -> object:
 # An integer, also when written 72.0; never "72" or true.
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
+
+@dataclass(frozen=True)
+class _OneOf:
+    """Field metadata: one of a column's training categories (an enum in the schema).
+
+    ``Literal[*CATEGORIES[column]]`` would say the same, but a type checker cannot read
+    a Literal built at run time; this keeps the field a ``str`` to it.
+    """
+
+    column: str
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.literal_schema(list(CATEGORIES[self.column]))
+
+
 # A new customer on a month-to-month contract: shown in /docs and used by smoke tests.
-EXAMPLE_CUSTOMER = {
+EXAMPLE_CUSTOMER: JsonDict = {
     "customerID": "7590-VHVEG",
     "gender": "Female",
     "SeniorCitizen": 0,
@@ -72,24 +92,24 @@ class Customer(BaseModel):
     customerID: str = Field(
         pattern=CUSTOMER_ID_PATTERN, description="joins the late labels; 1-64 characters"
     )
-    gender: Literal[*CATEGORIES["gender"]]
+    gender: Annotated[str, _OneOf("gender")]
     # Bounds, not Literal[0, 1]: a Literal would take `true` for 1.
     SeniorCitizen: WholeNumber = Field(ge=0, le=1, description="1 for a senior customer")
-    Partner: Literal[*CATEGORIES["Partner"]]
-    Dependents: Literal[*CATEGORIES["Dependents"]]
+    Partner: Annotated[str, _OneOf("Partner")]
+    Dependents: Annotated[str, _OneOf("Dependents")]
     tenure: WholeNumber = Field(ge=0, le=MAX_TENURE_MONTHS, description="months as a customer")
-    PhoneService: Literal[*CATEGORIES["PhoneService"]]
-    MultipleLines: Literal[*CATEGORIES["MultipleLines"]]
-    InternetService: Literal[*CATEGORIES["InternetService"]]
-    OnlineSecurity: Literal[*CATEGORIES["OnlineSecurity"]]
-    OnlineBackup: Literal[*CATEGORIES["OnlineBackup"]]
-    DeviceProtection: Literal[*CATEGORIES["DeviceProtection"]]
-    TechSupport: Literal[*CATEGORIES["TechSupport"]]
-    StreamingTV: Literal[*CATEGORIES["StreamingTV"]]
-    StreamingMovies: Literal[*CATEGORIES["StreamingMovies"]]
-    Contract: Literal[*CATEGORIES["Contract"]]
-    PaperlessBilling: Literal[*CATEGORIES["PaperlessBilling"]]
-    PaymentMethod: Literal[*CATEGORIES["PaymentMethod"]]
+    PhoneService: Annotated[str, _OneOf("PhoneService")]
+    MultipleLines: Annotated[str, _OneOf("MultipleLines")]
+    InternetService: Annotated[str, _OneOf("InternetService")]
+    OnlineSecurity: Annotated[str, _OneOf("OnlineSecurity")]
+    OnlineBackup: Annotated[str, _OneOf("OnlineBackup")]
+    DeviceProtection: Annotated[str, _OneOf("DeviceProtection")]
+    TechSupport: Annotated[str, _OneOf("TechSupport")]
+    StreamingTV: Annotated[str, _OneOf("StreamingTV")]
+    StreamingMovies: Annotated[str, _OneOf("StreamingMovies")]
+    Contract: Annotated[str, _OneOf("Contract")]
+    PaperlessBilling: Annotated[str, _OneOf("PaperlessBilling")]
+    PaymentMethod: Annotated[str, _OneOf("PaymentMethod")]
     MonthlyCharges: float = Field(gt=0, le=MAX_MONTHLY_CHARGES)
     TotalCharges: float = Field(
         ge=0, le=MAX_TOTAL_CHARGES, description="billed so far; 0 for a customer not billed yet"
