@@ -22,7 +22,8 @@ export UV_NO_PROGRESS := 1
 EXPORT_FLAGS := --frozen --no-hashes --no-dev --quiet
 NOTEBOOKS := $(sort $(wildcard lessons/*/lesson.ipynb))
 # Tests use their own workspace, so a test run never clobbers a learner's notebooks' state.
-TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(CURDIR)/workspace/test-run
+TEST_WORKSPACE := $(CURDIR)/workspace/test-run
+TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(TEST_WORKSPACE)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
 .PHONY: setup test test-live lab clean lint canary lock capstone capstone-validate capstone-test \
@@ -90,11 +91,11 @@ test: setup
 
 # The tests marked `live`: real servers and a headless browser (the service's contract over
 # HTTP, /docs, a monitoring report, the MLflow UI, Jupyter Lab). About 3 minutes; CI runs
-# them as their own step. Screenshots: workspace/test-run/screenshots.
+# them as their own step, and the screenshots' folder is printed at the end.
 test-live: setup
 	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions -m live \
 		tests capstone/tests; status=$$?; \
-		echo "screenshots: $(CURDIR)/workspace/test-run/screenshots"; exit $$status
+		echo "screenshots: $(TEST_WORKSPACE)/screenshots"; exit $$status
 
 # After changing a dependency in pyproject.toml: re-lock and re-export for the conda route.
 lock:
