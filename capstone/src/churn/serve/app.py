@@ -1,8 +1,10 @@
-"""The FastAPI app: routes, error handling and the model's lifecycle.
+"""The FastAPI app: routes and the model's lifecycle.
 
 ``create_app(settings)`` builds the app; nothing loads at import. The lifespan
 loads the champion, starts the registry watcher, the micro-batcher and the
-prediction log, and stops them in reverse order on shutdown.
+prediction log, and stops them in reverse order on shutdown. How a request
+body is read is ``body.py``'s job; every refusal and its documented shape is
+``errors.py``'s.
 """
 
 from __future__ import annotations
