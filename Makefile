@@ -22,10 +22,11 @@ export UV_NO_PROGRESS := 1
 EXPORT_FLAGS := --frozen --no-hashes --no-dev --quiet
 NOTEBOOKS := $(sort $(wildcard lessons/*/lesson.ipynb))
 # Tests use their own workspace, so a test run never clobbers a learner's notebooks' state.
-TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(CURDIR)/workspace/test-run
+TEST_WORKSPACE := $(CURDIR)/workspace/test-run
+TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(TEST_WORKSPACE)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
-.PHONY: setup test lab clean lint canary lock capstone capstone-validate capstone-test \
+.PHONY: setup test test-live lab clean lint canary lock capstone capstone-validate capstone-test \
 	capstone-train capstone-register image image-wheels
 
 # The service image. The base is an argument: CI builds from a local Debian image.
@@ -88,17 +89,30 @@ image: image-wheels
 # Every test: the solutions against the grading tests (tests/lessons), the tooling, the
 # capstone, and every notebook twice (papermill in tests/notebooks, nbval here).
 test: setup
-	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions \
+	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions -m "not live" \
 		tests capstone/tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)
+
+# The tests marked `live`: real servers and a headless browser (the service's contract over
+# HTTP, /docs, a monitoring report, the MLflow UI, Jupyter Lab). About 3 minutes; CI runs
+# them as their own step, and the screenshots' folder is printed at the end.
+test-live: setup
+	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions -m live \
+		tests capstone/tests; status=$$?; \
+		echo "screenshots: $(TEST_WORKSPACE)/screenshots"; exit $$status
 
 # After changing a dependency in pyproject.toml: re-lock and re-export for the conda route.
 lock:
 	$(BIN)/uv lock
 	$(BIN)/uv export $(EXPORT_FLAGS) --output-file requirements.txt
 
+# Jupyter refuses to start as root (a container, a CI runner) unless told: told only then.
+# More options in LAB_ARGS, e.g. `make lab LAB_ARGS="--port=8899 --no-browser"`.
+USER_ID ?= $(shell id -u)
+LAB_ARGS ?=
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.ip=127.0.0.1 \
-		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+		$(if $(filter 0,$(USER_ID)),--allow-root) $(LAB_ARGS)
 
 # mypy's files and strictness live in pyproject.toml ([tool.mypy]); tests/course/test_types.py
 # runs the same command inside `make test`.
