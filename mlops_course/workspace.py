@@ -25,6 +25,8 @@ QUIET_ENVIRONMENT = {
     "MLFLOW_UV_AUTO_DETECT": "false",
     "MLFLOW_LOG_UV_FILES": "false",
     "GIT_TERMINAL_PROMPT": "0",
+    # MLflow's server imports a Starlette module that warns about its own future.
+    "PYTHONWARNINGS": "ignore:starlette.middleware.wsgi is deprecated",
 }
 
 SCRATCH_GIT_USER = ("Course Learner", "learner@example.invalid")
