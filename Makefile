@@ -28,7 +28,7 @@ TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(CURDIR)/workspace/test-run
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
 .PHONY: setup test lab clean lint canary lock capstone capstone-validate capstone-test \
-	capstone-train capstone-register image image-wheels
+	capstone-train capstone-register image image-wheels site
 
 # The service image. The base is an argument: CI builds from a local Debian image.
 IMAGE ?= churn-capstone:latest
@@ -90,6 +90,12 @@ test: setup
 	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions \
 		tests capstone/tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)
 
+# The course as a static site in build/site (open build/site/index.html): every notebook
+# executed at the learner's full size (SITE_FLAGS=--fast for the tests' size), then MkDocs.
+SITE_FLAGS ?=
+site: setup
+	$(BIN)/python -m mlops_course.site $(SITE_FLAGS)
+
 # After changing a dependency in pyproject.toml: re-lock and re-export for the conda route.
 lock:
 	$(BIN)/uv lock
@@ -112,4 +118,4 @@ canary: setup
 
 clean:
 	-$(BIN)/course stop
-	rm -rf workspace
+	rm -rf workspace build
