@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         runs = execute_notebooks(
             notebooks, args.build / "notebooks", args.build / "workspace", fast=args.fast
         )
-        for lesson, (path, seconds) in runs.items():
-            print(f"  notebook {lesson}: {seconds:5.1f} s")
+        for lesson, path, seconds in runs:
+            print(f"  notebook {lesson} executed in {seconds:5.1f} s", flush=True)
             executed[lesson] = path
     try:
         site = build_site(args.build, executed)

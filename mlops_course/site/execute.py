@@ -24,7 +24,7 @@ JUPYTER_CONFIG = COURSE_ROOT / "tools" / "jupyter" / "jupyter_config.json"
 
 def execute_notebooks(
     notebooks: list[Path], out: Path, workspace: Path, fast: bool
-) -> dict[str, tuple[Path, float]]:
+) -> Iterator[tuple[str, Path, float]]:
     """Execute each notebook with papermill and save it, outputs included, under ``out``.
 
     Args:
@@ -33,8 +33,8 @@ def execute_notebooks(
         workspace: the ``COURSE_WORKSPACE`` the notebooks write their state to.
         fast: run in the fast setting the tests use, instead of the learner's full size.
 
-    Returns:
-        Lesson number -> (executed notebook, seconds it took).
+    Yields:
+        (lesson number, executed notebook, seconds it took), as each one finishes.
     """
     import papermill
     from traitlets.config import Config
@@ -42,7 +42,6 @@ def execute_notebooks(
     # The kernels get the course's settings: CurveZMQ keys, so no plain-text warning.
     config = Config(json.loads(JUPYTER_CONFIG.read_text()))
     out.mkdir(parents=True, exist_ok=True)
-    executed = {}
     with _environment(workspace, fast):
         for notebook in notebooks:
             lesson_folder = notebook.parent.name
@@ -59,8 +58,7 @@ def execute_notebooks(
                 config=config,
             )
             _refuse_widgets(target)
-            executed[lesson_folder[:2]] = (target, time.monotonic() - started)
-    return executed
+            yield lesson_folder[:2], target, time.monotonic() - started
 
 
 @contextmanager
