@@ -25,18 +25,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
     executed = {}
-    if not args.no_execute:
-        notebooks = sorted(COURSE_ROOT.glob("lessons/[0-9][0-9]-*/lesson.ipynb"))
-        runs = execute_notebooks(
-            notebooks, args.build / "notebooks", args.build / "workspace", fast=args.fast
-        )
-        for lesson, path, seconds in runs:
-            print(f"  notebook {lesson} executed in {seconds:5.1f} s", flush=True)
-            executed[lesson] = path
     try:
+        if not args.no_execute:
+            notebooks = sorted(COURSE_ROOT.glob("lessons/[0-9][0-9]-*/lesson.ipynb"))
+            runs = execute_notebooks(
+                notebooks, args.build / "notebooks", args.build / "workspace", fast=args.fast
+            )
+            for lesson, path, seconds in runs:
+                print(f"  notebook {lesson} executed in {seconds:5.1f} s", flush=True)
+                executed[lesson] = path
         site = build_site(args.build, executed)
     except RuntimeError as error:
-        print(error, file=sys.stderr)
+        print(f"make site: {error}", file=sys.stderr)
         return 1
     print(
         f"site: {site.pages} pages ({len(site.lessons)} lessons, {len(executed)} notebooks "

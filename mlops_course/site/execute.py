@@ -35,6 +35,10 @@ def execute_notebooks(
 
     Yields:
         (lesson number, executed notebook, seconds it took), as each one finishes.
+
+    Raises:
+        RuntimeError: a cell failed (the message names the notebook, cell and error), or
+            a notebook saved a widget, which a static page cannot show.
     """
     import papermill
     from traitlets.config import Config
@@ -47,16 +51,26 @@ def execute_notebooks(
             lesson_folder = notebook.parent.name
             target = out / f"{lesson_folder}.ipynb"
             started = time.monotonic()
-            papermill.execute_notebook(
-                str(notebook),
-                str(target),
-                cwd=str(notebook.parent),
-                kernel_name="python3",
-                execution_timeout=CELL_TIMEOUT,
-                request_save_on_cell_execute=False,
-                progress_bar=False,
-                config=config,
-            )
+            try:
+                papermill.execute_notebook(
+                    str(notebook),
+                    str(target),
+                    cwd=str(notebook.parent),
+                    kernel_name="python3",
+                    execution_timeout=CELL_TIMEOUT,
+                    request_save_on_cell_execute=False,
+                    progress_bar=False,
+                    config=config,
+                    # One stream per cell with carriage returns applied: a text progress
+                    # bar shows its last state, not every update on a line of its own.
+                    coalesce_streams=True,
+                )
+            except papermill.PapermillExecutionError as error:
+                raise RuntimeError(
+                    f"{lesson_folder}/lesson.ipynb failed in cell [{error.exec_count}] "
+                    f"({'full size' if not fast else 'fast setting'}): {error.ename}: "
+                    f"{error.evalue or '(no message)'}; the run with its outputs is {target}"
+                ) from error
             _refuse_widgets(target)
             yield lesson_folder[:2], target, time.monotonic() - started
 
