@@ -71,7 +71,7 @@ def execute_notebooks(
                     f"({'full size' if not fast else 'fast setting'}): {error.ename}: "
                     f"{error.evalue or '(no message)'}; the run with its outputs is {target}"
                 ) from error
-            _refuse_widgets(target)
+            refuse_widgets(target)
             yield lesson_folder[:2], target, time.monotonic() - started
 
 
@@ -89,7 +89,8 @@ def _environment(workspace: Path, fast: bool) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def _refuse_widgets(notebook: Path) -> None:
+def refuse_widgets(notebook: Path) -> None:
+    """Raise RuntimeError if an executed notebook saved a widget, which a page cannot show."""
     cells = json.loads(notebook.read_text())["cells"]
     for index, cell in enumerate(cells):
         for output in cell.get("outputs", []):

@@ -134,3 +134,13 @@ def test_a_screenshot_of_the_page_is_kept(site, page, require_tool):
     assert struct.unpack(">II", header[16:24]) == WINDOW
     assert picture.stat().st_size > 30_000, "an almost empty picture: did the page render?"
     print(f"screenshot: {picture}")
+
+
+def test_a_saved_widget_stops_the_build(tmp_path):
+    from mlops_course.site.execute import WIDGET_VIEW, refuse_widgets
+
+    notebook = tmp_path / "04-widget.ipynb"
+    widget = {"output_type": "display_data", "data": {WIDGET_VIEW: {}}, "metadata": {}}
+    notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [widget]}]}))
+    with pytest.raises(RuntimeError, match="cell 0: a widget output shows nothing"):
+        refuse_widgets(notebook)
