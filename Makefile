@@ -91,7 +91,7 @@ test: setup
 		tests capstone/tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)
 
 # The course as a static site in build/site (open build/site/index.html): every notebook
-# executed at the learner's full size (SITE_FLAGS=--fast for the tests' size), then MkDocs.
+# executed in the tests' fast setting (SITE_FLAGS=--full-size for the learner's), then MkDocs.
 SITE_FLAGS ?=
 site: setup
 	$(BIN)/python -m mlops_course.site $(SITE_FLAGS)

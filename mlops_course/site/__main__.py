@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-execute", action="store_true", help="show the committed notebooks, without outputs"
     )
     parser.add_argument(
-        "--fast", action="store_true", help="run the notebooks in the tests' fast setting"
+        "--full-size",
+        action="store_true",
+        help="run the notebooks at the learner's full size (default: the tests' fast setting)",
     )
     args = parser.parse_args(argv)
     started = time.monotonic()
@@ -29,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_execute:
             notebooks = sorted(COURSE_ROOT.glob("lessons/[0-9][0-9]-*/lesson.ipynb"))
             runs = execute_notebooks(
-                notebooks, args.build / "notebooks", args.build / "workspace", fast=args.fast
+                notebooks,
+                args.build / "notebooks",
+                args.build / "workspace",
+                fast=not args.full_size,
             )
             for lesson, path, seconds in runs:
                 print(f"  notebook {lesson} executed in {seconds:5.1f} s", flush=True)
