@@ -14,15 +14,26 @@ HEADING_ID = re.compile(r"<h[1-6][^>]*\sid=\"([^\"]+)\"")
 
 
 def on_page_content(html: str, page, config, files) -> str:
-    """Point a notebook page's contents entries at the ids its headings really have."""
+    """Point a notebook page's contents entries at the ids its headings really have.
+
+    Entries and headings are matched in order; an entry matches the next heading
+    whose id holds the entry's words in the same order (outputs may add headings
+    of their own, which no entry names).
+    """
     if not page.file.src_uri.endswith(".ipynb"):
         return html
-    entries = list(_walk(page.toc))
-    ids = HEADING_ID.findall(html)
-    if len(entries) == len(ids):
-        for entry, heading_id in zip(entries, ids, strict=True):
-            entry.id = heading_id
+    ids = iter(HEADING_ID.findall(html))
+    for entry in _walk(page.toc):
+        for heading_id in ids:
+            if _in_order(entry.id.split("-"), heading_id.split("-")):
+                entry.id = heading_id
+                break
     return html
+
+
+def _in_order(words: list[str], within: list[str]) -> bool:
+    remaining = iter(within)
+    return all(word in remaining for word in words)
 
 
 def _walk(items):
