@@ -98,7 +98,8 @@ def _footer(lesson: Lesson) -> str:
 
 
 def _exercises_page(lesson: Lesson, folder: Path) -> str:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files = sorted(path for path in folder.iterdir() if path.is_file())
+    folders = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != "__pycache__")
     lines = [
         f"# {lesson.title}: exercises",
         "",
@@ -113,12 +114,14 @@ def _exercises_page(lesson: Lesson, folder: Path) -> str:
         "It prints the points per exercise and, for each failing check, what was expected, "
         "what your code gave, and a hint. The text of the lesson is [here](README.md).",
     ]
+    if folders:
+        named = ", ".join(f"`{name}/`" for name in folders)
+        lines += ["", f"The folder also holds {named}, which the lesson's text describes."]
     for path in files:
         text = path.read_text()
         fence = "````" if "```" in text else "```"
         language = "dockerfile" if path.name == "Dockerfile" else LANGUAGES.get(path.suffix, "text")
-        name = path.relative_to(folder).as_posix()
-        lines += ["", f"## `{name}`", "", f"{fence}{language}", text.rstrip("\n"), fence]
+        lines += ["", f"## `{path.name}`", "", f"{fence}{language}", text.rstrip("\n"), fence]
     return "\n".join(lines) + "\n"
 
 
