@@ -40,7 +40,7 @@ def execute_notebooks(
         RuntimeError: a cell failed (the message names the notebook, cell and error), or
             a notebook saved a widget, which a static page cannot show.
     """
-    import papermill
+    import papermill  # type: ignore[import-untyped]
     from traitlets.config import Config
 
     # The kernels get the course's settings: CurveZMQ keys, so no plain-text warning.

@@ -9,11 +9,19 @@ which drops inline code from a heading's id ("3. `dvc.yaml` and ..." gives
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.pages import Page
+    from mkdocs.structure.toc import AnchorLink
 
 HEADING_ID = re.compile(r"<h[1-6][^>]*\sid=\"([^\"]+)\"")
 
 
-def on_page_content(html: str, page, config, files) -> str:
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Point a notebook page's contents entries at the ids its headings really have.
 
     Entries and headings are matched in order; an entry matches the next heading
@@ -36,7 +44,7 @@ def _in_order(words: list[str], within: list[str]) -> bool:
     return all(word in remaining for word in words)
 
 
-def _walk(items):
+def _walk(items: Iterable[AnchorLink]) -> Iterator[AnchorLink]:
     for item in items:
         yield item
         yield from _walk(item.children)

@@ -18,10 +18,10 @@ class _Page(HTMLParser):
         self.ids: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if values.get("id"):
+        values = {name: value for name, value in attrs if value}
+        if "id" in values:
             self.ids.add(values["id"])
-        if values.get("name") and tag == "a":
+        if "name" in values and tag == "a":
             self.ids.add(values["name"])
         link = values.get(LINKING_ATTRIBUTES.get(tag, ""))
         if link:

@@ -13,6 +13,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mlops_course.workspace import COURSE_ROOT
 
@@ -80,7 +81,7 @@ def stage(docs: Path, notebooks: dict[str, Path], root: Path = COURSE_ROOT) -> l
     return found
 
 
-def nav(found: list[Lesson]) -> list:
+def nav(found: list[Lesson]) -> list[dict[str, Any]]:
     """Return the MkDocs ``nav``: home, one section per lesson, the capstone."""
     sections = [
         {lesson.title: [{label: page} for label, page in lesson.pages.items()]} for lesson in found
