@@ -32,6 +32,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from mlops_course.workspace import COURSE_ROOT
 
@@ -117,6 +118,9 @@ CHECKS = (
 )
 POINTS = sum(check.points for check in CHECKS)
 
+Record = dict[str, Any]  # one check's outcome, in the grading runner's format
+Result = tuple[bool, str]  # passed, and what to tell the learner when not
+
 
 class DockerUnavailable(RuntimeError):
     """No Docker daemon answers, no base image is here, or the wheels were never fetched."""
@@ -126,13 +130,13 @@ class DockerUnavailable(RuntimeError):
 class ImageReport:
     """What checking one learner's image found: one record per check, and the timings."""
 
-    records: list[dict] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def earned(self) -> float:
         """Points earned by the image."""
-        return sum(record["earned"] for record in self.records)
+        return float(sum(record["earned"] for record in self.records))
 
 
 def docker_ready() -> str:
@@ -235,7 +239,7 @@ def check_image(
         One record per check of ``CHECKS`` (the runner's format), and the timings.
     """
     report = ImageReport()
-    results: dict[str, tuple[bool, str]] = {}
+    results: dict[str, Result] = {}
     with tempfile.TemporaryDirectory(prefix="course-image-") as scratch:
         context = prepare_context(exercises, Path(scratch) / "context", model)
         if not (context / "Dockerfile").is_file():
@@ -265,7 +269,9 @@ def remove_images(tags: list[str]) -> None:
         _docker("image", "rm", "--force", *tags, timeout=300)
 
 
-def add_image_checks(submissions: Path, outcomes: dict, maximum: dict[str, float]) -> None:
+def add_image_checks(
+    submissions: Path, outcomes: dict[tuple[str, str], Any], maximum: dict[str, float]
+) -> None:
     """The ``course grade --docker`` hook: add the image checks to every graded lesson 09.
 
     Args:
@@ -385,9 +391,9 @@ print(json.dumps(answers))
 """
 
 
-def _probe_image(tag: str, commit: str, exercises: Path, report: ImageReport) -> dict:
+def _probe_image(tag: str, commit: str, exercises: Path, report: ImageReport) -> dict[str, Result]:
     """Every check after a successful build: the label, then the running container."""
-    results = {}
+    results: dict[str, Result] = {}
     labels = _docker("image", "inspect", "--format", "{{json .Config.Labels}}", tag).stdout
     revision = (json.loads(labels or "null") or {}).get(REVISION)
     results["image_is_labelled_with_the_commit"] = (
@@ -421,9 +427,9 @@ def _probe_image(tag: str, commit: str, exercises: Path, report: ImageReport) ->
     return results
 
 
-def _wait_until_healthy(name: str) -> tuple[bool, str]:
+def _wait_until_healthy(name: str) -> Result:
     deadline = time.monotonic() + HEALTH_TIMEOUT
-    state: dict = {}
+    state: dict[str, Any] = {}
     while time.monotonic() < deadline:
         state = json.loads(_docker("inspect", "--format", "{{json .State}}", name).stdout or "{}")
         health = state.get("Health")
@@ -448,7 +454,7 @@ def _wait_until_healthy(name: str) -> tuple[bool, str]:
     )
 
 
-def _predicts(name: str) -> tuple[bool, str]:
+def _predicts(name: str) -> Result:
     from churn.serve.schemas import EXAMPLE_CUSTOMER
 
     probe = _docker("exec", name, "python3", "-c", PROBE, json.dumps(EXAMPLE_CUSTOMER), timeout=60)
@@ -473,7 +479,7 @@ def _predicts(name: str) -> tuple[bool, str]:
     )
 
 
-def _compose_checks(name: str, compose_file: Path) -> dict:
+def _compose_checks(name: str, compose_file: Path) -> dict[str, Result]:
     """Read the learner's compose file against the running image."""
     import yaml
 
@@ -484,7 +490,8 @@ def _compose_checks(name: str, compose_file: Path) -> dict:
         failed = (False, f"could not read compose.yaml: {error}")
         return {check.name: failed for check in checks}
     ours = {key: s for key, s in services.items() if isinstance(s, dict) and "build" in s}
-    programs = {key: _health_program(s) for key, s in ours.items() if _health_program(s)}
+    found = {key: _health_program(s) for key, s in ours.items()}
+    programs = {key: program for key, program in found.items() if program is not None}
     missing = [
         f"{key}: {program}"
         for key, program in programs.items()
@@ -513,7 +520,7 @@ def _compose_checks(name: str, compose_file: Path) -> dict:
     return results
 
 
-def _health_program(service: dict) -> str | None:
+def _health_program(service: dict[str, Any]) -> str | None:
     test = (service.get("healthcheck") or {}).get("test")
     if isinstance(test, list) and len(test) > 1:
         words = [str(word) for word in test[1:]]
@@ -526,7 +533,7 @@ def _health_program(service: dict) -> str | None:
     return words[0] if words else None
 
 
-def _volume_targets(service: dict) -> list[str]:
+def _volume_targets(service: dict[str, Any]) -> list[str]:
     targets = []
     for entry in service.get("volumes") or []:
         if isinstance(entry, dict) and entry.get("type", "volume") == "volume":
@@ -538,7 +545,7 @@ def _volume_targets(service: dict) -> list[str]:
     return [target for target in targets if PurePosixPath(target).is_absolute()]
 
 
-def _words(command) -> list[str]:
+def _words(command: object) -> list[str]:
     if isinstance(command, list):
         return [str(word) for word in command]
     try:
@@ -551,7 +558,7 @@ def _running(name: str) -> bool:
     return _docker("inspect", "--format", "{{.State.Running}}", name).stdout.strip() == "true"
 
 
-def _record(check: Check, passed: bool, message: str) -> dict:
+def _record(check: Check, passed: bool, message: str) -> Record:
     from mlops_course.grading.plugin import TestResult
 
     result = TestResult(
@@ -567,7 +574,7 @@ def _record(check: Check, passed: bool, message: str) -> dict:
     return asdict(result)
 
 
-def _docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def _docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
             ["docker", *args], capture_output=True, text=True, timeout=timeout, check=False
