@@ -132,6 +132,7 @@ class ImageReport:
 
     records: list[Record] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    leftovers: list[str] = field(default_factory=list)  # untagged images the build left
 
     @property
     def earned(self) -> float:
@@ -245,13 +246,16 @@ def check_image(
         if not (context / "Dockerfile").is_file():
             results["image_builds_offline"] = (False, "there is no Dockerfile")
         else:
-            started = time.monotonic()
+            started, before = time.monotonic(), _untagged()
             built = _docker(
-                "build", "--network=none", f"--build-arg=BASE_IMAGE={base_image}",
+                "build", "--network=none", "--force-rm", f"--build-arg=BASE_IMAGE={base_image}",
                 f"--build-arg=GIT_COMMIT={commit}", "--tag", tag, str(context),
                 timeout=BUILD_TIMEOUT,
             )  # fmt: skip
             report.seconds["build"] = time.monotonic() - started
+            # The classic builder keeps each earlier stage as an untagged image; it is
+            # also the next build's cache, so it goes when the caller removes the tags.
+            report.leftovers = sorted(_untagged() - before)
             results["image_builds_offline"] = (
                 built.returncode == 0,
                 f"docker build --network=none failed (exit {built.returncode}); its last lines:\n"
@@ -263,10 +267,10 @@ def check_image(
     return report
 
 
-def remove_images(tags: list[str]) -> None:
-    """Remove the images a check built (and the layers only they used)."""
-    if tags:
-        _docker("image", "rm", "--force", *tags, timeout=300)
+def remove_images(images: list[str]) -> None:
+    """Remove the images a check built: tags and leftover stages, and the layers only they used."""
+    if images:
+        _docker("image", "rm", "--force", *images, timeout=600)
 
 
 def add_image_checks(
@@ -287,7 +291,7 @@ def add_image_checks(
     base_image = docker_ready()
     maximum[LESSON] += POINTS
     commit = course_commit()
-    tags = []
+    images: list[str] = []
     with tempfile.TemporaryDirectory(prefix="course-model-") as scratch:
         model = train_model(Path(scratch))
         try:
@@ -295,12 +299,13 @@ def add_image_checks(
                 folder = exercises_dir(lessons_root(str(submissions / learner)), lesson)
                 if lesson != LESSON or outcome.status != "graded" or folder is None:
                     continue
-                tags.append(f"course09-{_slug(learner)}:{commit[:12]}")
-                report = check_image(folder, base_image, model, tags[-1], commit)
+                tag = f"course09-{_slug(learner)}:{commit[:12]}"
+                report = check_image(folder, base_image, model, tag, commit)
+                images += [tag, *report.leftovers]
                 outcome.tests.extend(report.records)
                 log.info("lesson 09 image of %s: %s", learner, summary(report))
         finally:
-            remove_images(tags)
+            remove_images(images)
 
 
 def course_commit() -> str:
@@ -343,10 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     tag = f"course09-check:{uuid.uuid4().hex[:12]}"
     with tempfile.TemporaryDirectory(prefix="course-model-") as scratch:
         model = train_model(Path(scratch))
+        report = ImageReport()
         try:
             report = check_image(folder, base_image, model, tag, course_commit())
         finally:
-            remove_images([tag])
+            remove_images([tag, *report.leftovers])
     print(describe(report))
     return 0 if report.earned == POINTS else 1
 
@@ -552,6 +558,11 @@ def _words(command: object) -> list[str]:
         return shlex.split(str(command or ""))
     except ValueError:
         return str(command).split()
+
+
+def _untagged() -> set[str]:
+    listed = _docker("images", "--filter", "dangling=true", "--quiet", "--no-trunc").stdout
+    return set(listed.split())
 
 
 def _running(name: str) -> bool:
