@@ -378,6 +378,7 @@ def summary(report: ImageReport) -> str:
 # --- internals ----------------------------------------------------------------------------------
 
 _NOT_RUN = (False, "not checked: the image did not build")
+NOTICE = ("legacy builder is deprecated", "buildx component", "docs.docker.com/go/buildx")
 PROBE = """\
 import json, sys, urllib.request
 customer = json.loads(sys.argv[1])
@@ -595,7 +596,12 @@ def _docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
 
 
 def _tail(text: str, lines: int) -> str:
-    kept = [line for line in (text or "").splitlines() if line.strip()]
+    """The last non-blank lines of a command's output, without the classic builder's notice."""
+    kept = [
+        line
+        for line in (text or "").splitlines()
+        if line.strip() and not any(word in line for word in NOTICE)
+    ]
     return "\n".join(kept[-lines:])
 
 
