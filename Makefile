@@ -29,7 +29,7 @@ TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(TEST_WORKSPACE)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
 .PHONY: setup test test-live lab clean lint canary lock capstone capstone-validate capstone-test \
-	capstone-train capstone-register image image-wheels site
+	capstone-train capstone-register image image-wheels site lesson09-images
 
 # The service image. The base is an argument: CI builds from a local Debian image.
 IMAGE ?= churn-capstone:latest
@@ -88,6 +88,12 @@ image-wheels: setup
 # The build itself runs with no network: everything it installs is in capstone/build.
 image: image-wheels
 	docker build --network=none --build-arg BASE_IMAGE=$(BASE_IMAGE) --tag $(IMAGE) capstone
+
+# Lesson 09's images built and run for real (`course grade --docker`, no network): the
+# solution's earns full marks, a broken one fewer. Needs Docker, a base image and the
+# wheels of `make image-wheels` (online, once).
+lesson09-images: setup
+	$(BIN)/python .ci/grade-lesson09-images
 
 # Every test: the solutions against the grading tests (tests/lessons), the tooling, the
 # capstone, and every notebook twice (papermill in tests/notebooks, nbval here).

@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, default=None, help="seconds per learner and lesson")
     grade.add_argument("--memory-mb", type=int, default=None, help="memory per learner and lesson")
     grade.add_argument("--jobs", type=int, default=2, help="grading runs at once")
+    grade.add_argument(
+        "--docker", action="store_true", help="also build and run lesson 09's images (Docker)"
+    )
     grade.set_defaults(handler=_grade)
     return parser
 
@@ -135,6 +138,14 @@ def _check(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from mlops_course.grading import gradebook
 
+    if args.docker:
+        from mlops_course.grading.docker_check import DockerUnavailable, docker_ready
+
+        try:
+            docker_ready()
+        except DockerUnavailable as missing:
+            print(f"course grade --docker: {missing}", file=sys.stderr)
+            return 2
     book = gradebook.grade_class(
         args.submissions,
         args.out,
@@ -142,6 +153,7 @@ def _grade(args: argparse.Namespace) -> int:
         timeout=args.timeout or gradebook.DEFAULT_TIMEOUT,
         memory_mb=args.memory_mb or gradebook.DEFAULT_MEMORY_MB,
         jobs=args.jobs,
+        docker=args.docker,
     )
     print(gradebook.summary_table(book))
     print(f"\ngradebook written to {args.out}/ (grades.csv, grades.json, feedback/)")
