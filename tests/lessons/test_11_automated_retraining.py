@@ -1109,7 +1109,10 @@ class SpyDrift:
 
 @pytest.fixture(scope="module")
 def monitored():
-    """Month 0 (the reference), a model trained on it, and logged windows of months 1 and 3."""
+    """Month 0 (the reference), a model trained on it, and logged windows of months 1, 3 and 5.
+
+    Month 1: nothing changed. Month 3: prices rose 9 %. Month 5: the concept shifted.
+    """
     import pandas as pd
     from sklearn.compose import ColumnTransformer
     from sklearn.linear_model import LogisticRegression
@@ -1134,7 +1137,7 @@ def monitored():
     model = Pipeline([("encode", encode), ("classify", LogisticRegression(max_iter=1000))])
     model.fit(reference, reference["Churn"] == "Yes")
     windows = {}
-    for month, scenario in ((1, "none"), (3, "price_increase")):
+    for month, scenario in ((1, "none"), (3, "price_increase"), (5, "concept_shift")):
         table = numbers(data.generate(month=month, rows=1500, seed=4, scenario=scenario))
         logged = table.drop(columns=["Churn"]).assign(
             churn_probability=model.predict_proba(table)[:, 1], model_version="1"
@@ -1196,3 +1199,27 @@ def test_signals_without_labels(retraining, lesson10, monitored):
             f"expected a quiet window with {situation}: (drifted False, accuracy None, "
             f"labelled_until None), saw {seen}"
         )
+
+
+@pytest.mark.points(
+    1,
+    exercise="signals_from_monitoring",
+    hint="A concept shift leaves the inputs as they were: the verdict says no drift, and only "
+    "the labelled answers show the loss. Pass the baseline through unchanged.",
+)
+def test_signals_of_a_concept_shift(retraining, lesson10, monitored):
+    reference, windows = monitored
+    logged, labels = windows[5]
+    baseline = 0.875
+    signals = retraining.signals_from_monitoring(
+        lesson10, reference, logged, labels, baseline, date(2026, 6, 30)
+    )
+    seen = (signals.drifted, signals.baseline_accuracy, signals.failed_gates_in_a_row)
+    assert seen == (False, baseline, 0), (
+        "expected a concept-shift month to show no drift, the baseline passed through and no "
+        f"failed gates by default: (False, {baseline}, 0), saw {seen}"
+    )
+    assert signals.accuracy is not None and signals.accuracy < baseline - 0.05, (
+        "expected the labelled answers to show the loss (accuracy more than 0.05 below "
+        f"{baseline}), saw accuracy {signals.accuracy!r}"
+    )
