@@ -40,9 +40,9 @@ def notebook_of(lesson: str) -> Path:
     return found[0]
 
 
-def run_full_size(lesson: str, workspace: Path) -> tuple[dict, float]:
+def run_full_size(lesson: str, workspace: Path) -> tuple[dict[str, object], float]:
     """Run lesson ``NN``'s notebook at full size; return its figures and the seconds it took."""
-    import papermill
+    import papermill  # type: ignore[import-untyped]
 
     notebook = notebook_of(lesson)
     previous = {name: os.environ.get(name) for name in ("COURSE_FAST", WORKSPACE_VARIABLE)}
@@ -66,7 +66,9 @@ def run_full_size(lesson: str, workspace: Path) -> tuple[dict, float]:
                 os.environ[name] = value
     seconds = time.monotonic() - started
     figures_file = workspace / lesson / "figures.json"
-    figures = json.loads(figures_file.read_text()) if figures_file.exists() else {}
+    figures: dict[str, object] = (
+        json.loads(figures_file.read_text()) if figures_file.exists() else {}
+    )
     return figures, seconds
 
 
@@ -82,7 +84,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {platform.system()}, Python {python}"
 
 
-def as_markdown(lesson: str, figures: dict, seconds: float) -> str:
+def as_markdown(lesson: str, figures: dict[str, object], seconds: float) -> str:
     """The figures.md text: where, when, how long, then one row per figure."""
     notebook = notebook_of(lesson)
     lines = [
@@ -104,7 +106,7 @@ def as_markdown(lesson: str, figures: dict, seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int):
