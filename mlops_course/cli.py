@@ -7,18 +7,26 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from mlops_course import preflight
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``course`` command line and return its exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        for line in preflight.run_checks(args):
+            print(line, flush=True)
+    except preflight.CourseError as error:
+        print(f"course {args.command}: {error}", file=sys.stderr)
+        return 2
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler(args)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Tools of the MLOps workbook.")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", dest="command")
 
     data = commands.add_parser("data", help="write one month of the churn data world as CSV")
     data.add_argument("--month", type=int, default=0, help="0 = training history, 1.. = production")
@@ -82,11 +90,7 @@ def _data(args: argparse.Namespace) -> int:
 def _reset(args: argparse.Namespace) -> int:
     from mlops_course import workspace
 
-    try:
-        folder = workspace.reset(args.lesson)
-    except ValueError as error:
-        print(f"course reset: {error}", file=sys.stderr)
-        return 2
+    folder = workspace.reset(args.lesson)
     print(f"reset {folder}")
     return 0
 
@@ -131,9 +135,6 @@ def _check(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from mlops_course.grading import gradebook
 
-    if not args.submissions.is_dir():
-        print(f"course grade: {args.submissions} is not a folder", file=sys.stderr)
-        return 2
     book = gradebook.grade_class(
         args.submissions,
         args.out,
