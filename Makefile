@@ -142,6 +142,8 @@ canary: setup
 	$(BIN)/uv pip install --quiet --python .venv-canary/bin/python --upgrade -e .
 	$(TEST_ENV) .venv-canary/bin/pytest -p no:cacheprovider tests/notebooks $(NOTEBOOKS) \
 		$(PYTEST_NOTEBOOKS)
+	# The notebooks that record figures, at full size (COURSE_FAST=0): minutes each.
+	.venv-canary/bin/python -m mlops_course.figures --no-write 08 10 11
 
 clean:
 	-$(BIN)/course stop
