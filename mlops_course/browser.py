@@ -20,9 +20,13 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from mlops_course import workspace
+
+if TYPE_CHECKING:  # Playwright is imported only where a browser starts
+    from playwright.sync_api import Page, Request
 
 CHROMIUM_VARIABLE = "COURSE_CHROMIUM"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -68,7 +72,7 @@ def chromium(executable: str) -> Iterator[object]:
             browser.close()
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page: Page, name: str) -> Path:
     """Save the page as ``<workspace>/screenshots/<name>.png``, print and return the path."""
     folder = workspace.root() / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
@@ -78,14 +82,14 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def record_remote_requests(page) -> list[str]:
+def record_remote_requests(page: Page) -> list[str]:
     """Collect, from now on, the URLs the page asks of any host but this machine.
 
     A page the course serves must work with no network: this list stays empty.
     """
     remote: list[str] = []
 
-    def note(request) -> None:
+    def note(request: Request) -> None:
         parts = urlsplit(request.url)
         if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS:
             remote.append(request.url)
