@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from mlops_course import preflight
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``course`` command line and return its exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    return args.handler(args)
+    try:
+        for line in preflight.run_checks(args):
+            print(line, flush=True)
+    except preflight.CourseError as error:
+        print(f"course {args.command}: {error}", file=sys.stderr)
+        return 2
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Tools of the MLOps workbook.")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", dest="command")
 
     data = commands.add_parser("data", help="write one month of the churn data world as CSV")
     data.add_argument("--month", type=int, default=0, help="0 = training history, 1.. = production")
@@ -67,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="trust the submissions: no sandbox, no tamper checks (recorded in the gradebook)",
     )
+    grade.add_argument(
+        "--docker", action="store_true", help="also build and run lesson 09's images (Docker)"
+    )
     grade.set_defaults(handler=_grade)
     return parser
 
@@ -88,11 +101,7 @@ def _data(args: argparse.Namespace) -> int:
 def _reset(args: argparse.Namespace) -> int:
     from mlops_course import workspace
 
-    try:
-        folder = workspace.reset(args.lesson)
-    except ValueError as error:
-        print(f"course reset: {error}", file=sys.stderr)
-        return 2
+    folder = workspace.reset(args.lesson)
     print(f"reset {folder}")
     return 0
 
@@ -138,9 +147,14 @@ def _grade(args: argparse.Namespace) -> int:
     from mlops_course.grading import gradebook
     from mlops_course.grading.sandbox import SandboxUnavailable
 
-    if not args.submissions.is_dir():
-        print(f"course grade: {args.submissions} is not a folder", file=sys.stderr)
-        return 2
+    if args.docker:
+        from mlops_course.grading.docker_check import DockerUnavailable, docker_ready
+
+        try:
+            docker_ready()
+        except DockerUnavailable as missing:
+            print(f"course grade --docker: {missing}", file=sys.stderr)
+            return 2
     try:
         book = gradebook.grade_class(
             args.submissions,
@@ -150,6 +164,7 @@ def _grade(args: argparse.Namespace) -> int:
             memory_mb=args.memory_mb or gradebook.DEFAULT_MEMORY_MB,
             jobs=args.jobs,
             sandbox=not args.no_sandbox,
+            docker=args.docker,
         )
     except SandboxUnavailable as error:
         print(f"course grade: no sandbox here: {error}", file=sys.stderr)

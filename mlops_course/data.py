@@ -223,7 +223,7 @@ def _churn_logit(table: pd.DataFrame) -> np.ndarray:
     """Why customers leave in month 0: contract, tenure, service, support, payment."""
     contract = table["Contract"].to_numpy()
     internet = table["InternetService"].to_numpy()
-    return (
+    logit: np.ndarray = (
         np.select([contract == "Month-to-month", contract == "One year"], [1.6, -0.6], -2.2)
         - 0.045 * table["tenure"].to_numpy()
         + np.select([internet == "Fiber optic", internet == "DSL"], [0.9, 0.0], -1.2)
@@ -234,6 +234,7 @@ def _churn_logit(table: pd.DataFrame) -> np.ndarray:
         + 0.3 * table["SeniorCitizen"].to_numpy()
         + 0.01 * (table["MonthlyCharges"].to_numpy() - 65.0)
     )
+    return logit
 
 
 def _shifted_churn_logit(table: pd.DataFrame) -> np.ndarray:
@@ -244,13 +245,14 @@ def _shifted_churn_logit(table: pd.DataFrame) -> np.ndarray:
     """
     contract = table["Contract"].to_numpy()
     internet = table["InternetService"].to_numpy()
-    return (
+    logit: np.ndarray = (
         np.select([contract == "Month-to-month", contract == "One year"], [0.6, 0.4], -0.4)
         + 0.02 * table["tenure"].to_numpy()
         + np.select([internet == "DSL", internet == "Fiber optic"], [2.2, -0.4], -1.0)
         + 0.6 * (table["PaymentMethod"] != "Electronic check").to_numpy()
         + 0.4 * (table["Partner"] == "Yes").to_numpy()
     )
+    return logit
 
 
 def _concept_shift_share(month: int) -> float:

@@ -379,7 +379,7 @@ def _directives(lines: list[str]) -> tuple[dict[str, str], int]:
     for index, line in enumerate(lines):
         match = DIRECTIVE.match(line.strip())
         name = match.group(1).lower() if match else None
-        if name is None or name not in KNOWN_DIRECTIVES or name in directives:
+        if match is None or name not in KNOWN_DIRECTIVES or name in directives:
             return directives, index
         directives[name] = match.group(2)
     return directives, len(lines)

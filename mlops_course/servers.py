@@ -8,15 +8,16 @@ in a ``finally`` even when a cell fails. Pid files under the workspace let
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from mlops_course.processes import stop_group
 
 PID_SUFFIX = ".pid"
 
@@ -26,7 +27,7 @@ class Server:
     """A started server: its process, port and pid file."""
 
     name: str
-    process: subprocess.Popen
+    process: subprocess.Popen[Any]
     port: int
     pid_file: Path
 
@@ -40,11 +41,17 @@ def free_port() -> int:
     """Ask the operating system for a TCP port nobody uses on 127.0.0.1."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def start(
-    name: str, command: Sequence[str], folder: Path, port: int, log_file: Path | None = None
+    name: str,
+    command: Sequence[str],
+    folder: Path,
+    port: int,
+    log_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Server:
     """Start ``command`` in its own process group and record its pid in ``folder``.
 
@@ -54,12 +61,17 @@ def start(
         folder: the lesson's workspace folder.
         port: the port the command listens on.
         log_file: where its output goes (default ``folder/<name>.log``).
+        env: its environment (default: this process's).
     """
     folder.mkdir(parents=True, exist_ok=True)
     log_path = log_file or folder / f"{name}.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            list(command), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            list(command),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=None if env is None else dict(env),
+            start_new_session=True,
         )
     pid_file = folder / f"{name}{PID_SUFFIX}"
     pid_file.write_text(f"{process.pid}\n")
@@ -85,14 +97,7 @@ def wait_until_up(server: Server, path: str = "/", timeout: float = 60.0) -> Non
 
 def stop(server: Server, grace: float = 10.0) -> None:
     """Stop a server's whole process group and remove its pid file."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(server.process.pid, signal.SIGTERM)
-    try:
-        server.process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(server.process.pid, signal.SIGKILL)
-        server.process.wait()
+    stop_group(server.process.pid, grace, child=server.process)
     server.pid_file.unlink(missing_ok=True)
 
 
@@ -104,9 +109,10 @@ def running_server(
     port: int,
     ready_path: str = "/",
     timeout: float = 60.0,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
     """Start a server, wait until it answers, and always stop it afterwards."""
-    server = start(name, command, folder, port)
+    server = start(name, command, folder, port, env=env)
     try:
         wait_until_up(server, ready_path, timeout)
         yield server
@@ -116,7 +122,7 @@ def running_server(
 
 def stop_all(folder: Path) -> list[str]:
     """Stop every server with a pid file under ``folder``; return what was stopped."""
-    stopped = []
+    stopped: list[str] = []
     if not folder.exists():
         return stopped
     for pid_file in sorted(folder.rglob(f"*{PID_SUFFIX}")):
@@ -124,25 +130,7 @@ def stop_all(folder: Path) -> list[str]:
             pid = int(pid_file.read_text().strip())
         except ValueError:
             pid = None
-        if pid is not None and _stop_group(pid, grace=5.0):
+        if pid is not None and stop_group(pid, grace=5.0):
             stopped.append(f"{pid_file.stem} (pid {pid})")
         pid_file.unlink(missing_ok=True)
     return stopped
-
-
-def _stop_group(pid: int, grace: float) -> bool:
-    """Send SIGTERM, then SIGKILL, to the process group led by ``pid``."""
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        return False
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except (ProcessLookupError, PermissionError):
-            return True
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    return True

@@ -12,20 +12,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+# No telemetry, no update checks: one set for the lessons and the capstone, defined where
+# the capstone's service (whose image has no course tooling) can read it too.
+from churn.quiet import QUIET_ENVIRONMENT as QUIET_ENVIRONMENT
+
 WORKSPACE_VARIABLE = "COURSE_WORKSPACE"
 COURSE_ROOT = Path(__file__).resolve().parent.parent
-
-# Settings that keep every tool quiet and offline: no telemetry, no update checks.
-QUIET_ENVIRONMENT = {
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-    "DO_NOT_TRACK": "true",
-    "DVC_NO_ANALYTICS": "1",
-    "MLFLOW_LOGGING_LEVEL": "WARNING",
-    # MLflow would otherwise run `uv export` on every log_model (seconds each).
-    "MLFLOW_UV_AUTO_DETECT": "false",
-    "MLFLOW_LOG_UV_FILES": "false",
-    "GIT_TERMINAL_PROMPT": "0",
-}
 
 SCRATCH_GIT_USER = ("Course Learner", "learner@example.invalid")
 

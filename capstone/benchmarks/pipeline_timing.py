@@ -17,7 +17,7 @@ import yaml
 
 from churn.dvc_tools import copy_project, dvc
 from churn.paths import PROJECT_DIR
-from churn.tracking import connect
+from churn.tracking import use_experiment
 
 
 def timed_repro(project: Path) -> tuple[float, list[str]]:
@@ -36,7 +36,7 @@ def main() -> None:
         # Its own state folder: the real MLflow store and registry stay untouched.
         os.environ["CHURN_STATE_DIR"] = str(Path(scratch) / "state")
         os.environ.pop("MLFLOW_TRACKING_URI", None)
-        connect()  # create and migrate the store now, outside the timings
+        use_experiment()  # create and migrate the store now, outside the timings
         project = copy_project(PROJECT_DIR, Path(scratch) / "churn")
         params_path = project / "params.yaml"
         params = yaml.safe_load(params_path.read_text())

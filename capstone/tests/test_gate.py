@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from churn import cli
 from churn.config import EvaluateParams
+from churn.contracts import GateVerdict, Scores
 from churn.evaluate import gate
 from churn.featurize import clean_total_charges, split
 
@@ -24,7 +23,8 @@ GATE = EvaluateParams(min_accuracy=0.85, min_recall=0.70)
     ],
 )
 def test_gate_boundaries(accuracy, recall, failing):
-    reasons = gate({"accuracy": accuracy, "recall": recall}, GATE)
+    scores = Scores(accuracy=accuracy, recall=recall, precision=0.5, test_rows=100)
+    reasons = gate(scores, GATE)
     assert len(reasons) == len(failing)
     for name, reason in zip(failing, reasons, strict=True):
         assert name in reason
@@ -64,5 +64,5 @@ def test_a_model_trained_on_shuffled_labels_fails_evaluate(sample, state, tmp_pa
     assert code == 1
     err = capsys.readouterr().err
     assert "quality gate FAILED" in err and "below 0.85" in err
-    verdict = json.loads((tmp_path / "metrics.json").read_text())
-    assert verdict["gate_passed"] is False and verdict["gate_reasons"]
+    verdict = GateVerdict.read(tmp_path / "metrics.json")
+    assert verdict.gate_passed is False and verdict.gate_reasons

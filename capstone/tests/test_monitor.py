@@ -10,15 +10,16 @@ The acceptance criteria run for five seeds, with the capstone's own settings
 
 from __future__ import annotations
 
-import json
+from datetime import UTC, datetime
 
 import pytest
 
 from churn.config import RetrainParams, load_params
+from churn.contracts import ColumnDrift, MonitoringVerdict
 from churn.featurize import clean_total_charges, features_and_target, split
 from churn.monitor import FEATURES, accuracy_with_labels, column_drift, monitor
-from churn.paths import PROJECT_DIR
-from churn.retrain import set_data_version, should_retrain
+from churn.paths import LATEST_VERDICT, PROJECT_DIR
+from churn.retrain import should_retrain
 from churn.serve.metrics import MonitoringCollector
 from mlops_course import data
 
@@ -30,6 +31,35 @@ PARAMS = load_params(PROJECT_DIR / "params.yaml")
 
 def _month(month: int, seed: int, scenario: str = "none"):
     return clean_total_charges(data.generate(month, MONTH_ROWS, seed + 100, scenario))
+
+
+def verdict(
+    window: str = "month-1",
+    drifted: tuple[str, ...] = (),
+    performance_drop: bool = False,
+    accuracy: float | None = None,
+) -> MonitoringVerdict:
+    """A monitoring verdict as the monitor writes it, with the given findings."""
+    columns = {
+        name: ColumnDrift(
+            score=0.2 if name in drifted else 0.01,
+            method="wasserstein",
+            threshold=0.15,
+            drifted=name in drifted,
+        )
+        for name in ("tenure", "MonthlyCharges")
+    }
+    return MonitoringVerdict(
+        window=window,
+        checked_at=datetime.now(UTC),
+        rows=1000,
+        model_version="1",
+        columns=columns,
+        drifted_columns=drifted,
+        data_drift=bool(drifted),
+        accuracy=accuracy,
+        performance_drop=performance_drop,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,13 +115,13 @@ def test_a_concept_shift_is_invisible_in_inputs_but_caught_by_labels(references,
         churn_probability=model.predict_proba(shifted[FEATURES])[:, 1], model_version="1"
     )
     labels = shifted[["customerID", "Churn"]]
-    verdict = monitor(
+    found = monitor(
         logged, reference, PARAMS.monitor, "month-3", tmp_path, labels, baseline_accuracy=baseline
     )
-    assert not verdict.data_drift, verdict.drifted_columns
-    assert verdict.performance_drop, f"accuracy {verdict.accuracy} vs baseline {baseline}"
-    assert verdict.labelled_rows == MONTH_ROWS
-    assert any("accuracy" in alert for alert in verdict.alerts)
+    assert not found.data_drift, found.drifted_columns
+    assert found.performance_drop, f"accuracy {found.accuracy} vs baseline {baseline}"
+    assert found.labelled_rows == MONTH_ROWS
+    assert any("accuracy" in alert for alert in found.alerts)
 
 
 def test_the_verdict_report_and_latest_json_are_written(references, tmp_path):
@@ -100,12 +130,12 @@ def test_the_verdict_report_and_latest_json_are_written(references, tmp_path):
     logged = month.drop(columns=["Churn"]).assign(
         churn_probability=model.predict_proba(month[FEATURES])[:, 1], model_version="3"
     )
-    verdict = monitor(logged, reference, PARAMS.monitor, "month-4", tmp_path, None, baseline)
-    assert verdict.data_drift and "MonthlyCharges" in verdict.drifted_columns
-    assert verdict.accuracy is None and not verdict.performance_drop  # no labels yet
-    saved = json.loads((tmp_path / "month-4.json").read_text())
-    assert saved == json.loads((tmp_path / "latest.json").read_text())
-    assert saved["model_version"] == "3" and saved["rows"] == MONTH_ROWS
+    found = monitor(logged, reference, PARAMS.monitor, "month-4", tmp_path, None, baseline)
+    assert found.data_drift and "MonthlyCharges" in found.drifted_columns
+    assert found.accuracy is None and not found.performance_drop  # no labels yet
+    saved = MonitoringVerdict.read(tmp_path / "month-4.json")
+    assert saved == MonitoringVerdict.read(tmp_path / LATEST_VERDICT) == found
+    assert saved.model_version == "3" and saved.rows == MONTH_ROWS
     html = (tmp_path / "month-4.html").read_text()
     assert len(html) > 10_000 and "MonthlyCharges" in html
 
@@ -120,64 +150,48 @@ def test_labels_are_joined_by_customer_id_not_by_position():
 
 
 def test_the_service_exposes_the_latest_verdict(tmp_path):
+    """The service reads the file the monitor writes: the same contract at both ends."""
     from prometheus_client import CollectorRegistry, generate_latest
 
     registry = CollectorRegistry()
-    registry.register(MonitoringCollector(tmp_path / "latest.json"))
+    registry.register(MonitoringCollector(tmp_path / LATEST_VERDICT))
     assert b"churn_monitor" not in generate_latest(registry)  # no verdict yet: nothing
-    verdict = {
-        "data_drift": True,
-        "drifted_columns": ["MonthlyCharges"],
-        "columns": {"MonthlyCharges": {"score": 0.23}, "tenure": {"score": 0.02}},
-        "accuracy": 0.87,
-    }
-    (tmp_path / "latest.json").write_text(json.dumps(verdict))
+    verdict(drifted=("MonthlyCharges",), accuracy=0.87).write(tmp_path / LATEST_VERDICT)
     text = generate_latest(registry).decode()
     assert "churn_monitor_data_drift 1.0" in text
     assert "churn_monitor_drifted_columns 1.0" in text
-    assert 'churn_monitor_column_drift{column="MonthlyCharges"} 0.23' in text
+    assert 'churn_monitor_column_drift{column="MonthlyCharges"} 0.2' in text
+    assert 'churn_monitor_column_drift{column="tenure"} 0.01' in text
     assert "churn_monitor_accuracy 0.87" in text
 
 
 @pytest.mark.parametrize(
-    ("verdict", "since", "expected"),
+    ("found", "since", "expected"),
     [
-        ({"data_drift": True, "drifted_columns": ["MonthlyCharges"]}, None, True),
-        ({"performance_drop": True}, 5, True),
-        ({"data_drift": True, "drifted_columns": ["tenure"]}, 1, False),  # in the cooldown
-        ({"data_drift": True, "drifted_columns": ["tenure"]}, 2, True),  # just past it
-        ({"performance_drop": True}, 0, True),  # harm already happening overrides it
-        ({}, None, False),
+        (verdict(drifted=("MonthlyCharges",)), None, True),
+        (verdict(performance_drop=True), 5, True),
+        (verdict(drifted=("tenure",)), 1, False),  # in the cooldown
+        (verdict(drifted=("tenure",)), 2, True),  # just past it
+        (verdict(performance_drop=True), 0, True),  # harm already happening overrides it
+        (verdict(), None, False),
     ],
 )
-def test_the_retraining_policy(verdict, since, expected):
-    trigger = should_retrain(verdict, RetrainParams(cooldown_windows=1), since)
+def test_the_retraining_policy(found, since, expected):
+    trigger = should_retrain(found, RetrainParams(cooldown_windows=1), since)
     assert trigger.retrain is expected, trigger.reason
 
 
 def test_the_cooldown_names_what_it_held_back():
-    drift = {"data_drift": True, "drifted_columns": ["MonthlyCharges"]}
+    drift = verdict(drifted=("MonthlyCharges",))
     trigger = should_retrain(drift, RetrainParams(cooldown_windows=2), 2)
     assert not trigger.retrain
     assert trigger.reason.startswith("data drift") and "cooling down" in trigger.reason
-    quiet = should_retrain({}, RetrainParams(cooldown_windows=2), 1)
+    quiet = should_retrain(verdict(), RetrainParams(cooldown_windows=2), 1)
     assert "cooling" not in quiet.reason  # nothing to hold back: say so
 
 
 def test_the_policy_can_ignore_drift_and_follow_a_schedule():
-    drift_only = {"data_drift": True, "drifted_columns": ["MonthlyCharges"]}
+    drift_only = verdict(drifted=("MonthlyCharges",))
     params = RetrainParams(on_data_drift=False, every_windows=3, cooldown_windows=0)
     assert not should_retrain(drift_only, params, 0).retrain
-    assert should_retrain({}, params, 2).reason == "scheduled: every 3 windows"
-
-
-def test_a_new_data_version_keeps_the_params_comments(tmp_path):
-    path = tmp_path / "params.yaml"
-    path.write_text((PROJECT_DIR / "params.yaml").read_text())
-    set_data_version(path, 4, "price_increase")
-    params = load_params(path)
-    assert (params.ingest.month, params.ingest.scenario) == (4, "price_increase")
-    assert params.featurize == PARAMS.featurize and params.train == PARAMS.train
-    assert "# which month of the data world arrives" in path.read_text()
-    with pytest.raises(ValueError):
-        set_data_version(path, 2, "no_such_scenario")
+    assert should_retrain(verdict(), params, 2).reason == "scheduled: every 3 windows"

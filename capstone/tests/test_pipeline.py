@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 import yaml
 
 from churn import cli
+from churn.contracts import GateVerdict
 from churn.dvc_tools import copy_project, dvc
 from churn.paths import PROJECT_DIR
 from churn.validate import read_batch
@@ -88,8 +88,8 @@ def test_an_over_regularised_model_is_stopped_by_the_gate(weakened_run, project)
     assert result.returncode != 0
     assert "register" not in ran, "a model that failed the gate must never be registered"
     assert re.search(r"quality gate FAILED: accuracy 0\.\d+ is below 0\.85", result.stderr)
-    verdict = json.loads((project / "reports" / "metrics.json").read_text())
-    assert verdict["gate_passed"] is False
+    verdict = GateVerdict.read(project / "reports" / "metrics.json")
+    assert verdict.gate_passed is False
 
 
 def _break(kind: str):

@@ -1,24 +1,37 @@
-"""The registry: register only gated models, promote only the better, roll back in one step."""
+"""The registry: register only gated models, promote only the better, roll back in one step;
+and a registry that fails while the champion is read stops a promotion instead of crowning."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from churn import registry
-from churn.config import TrainParams
+from churn import cli, registry
+from churn.config import EvaluateParams, TrainParams
+from churn.contracts import GateVerdict, RunRecord, Scores
 from churn.featurize import clean_total_charges, split
+from churn.paths import PROJECT_DIR
+from churn.settings import settings
 from churn.train import train_file
+from mlops_course import servers
 
 PARAMS = TrainParams(C=1.0, max_iter=500, class_weight="balanced")
+GATE = EvaluateParams(min_accuracy=0.85, min_recall=0.7)
+
+
+def passed(run: RunRecord, accuracy: float) -> GateVerdict:
+    """The verdict of a model that passed the gate with this accuracy."""
+    scores = Scores(accuracy=accuracy, recall=0.8, precision=0.7, test_rows=60)
+    return GateVerdict.judge(scores, [], GATE, run)
 
 
 @pytest.fixture
@@ -27,35 +40,29 @@ def logged(state, sample, tmp_path):
     train, _ = split(clean_total_charges(sample), test_share=0.3, seed=1)
     train.to_csv(tmp_path / "train.csv", index=False)
 
-    def log(accuracy: float, passed: bool = True) -> dict:
+    def log(accuracy: float, gate_passed: bool = True) -> GateVerdict:
         run = train_file(
             tmp_path / "train.csv", tmp_path / "m.joblib", tmp_path / "run.json", PARAMS, tmp_path
         )
-        reasons = [] if passed else [f"accuracy {accuracy} is below 0.85"]
-        return {
-            **run,
-            "accuracy": accuracy,
-            "recall": 0.8,
-            "gate_passed": passed,
-            "gate_reasons": reasons,
-        }
+        if gate_passed:
+            return passed(run, accuracy)
+        scores = Scores(accuracy=accuracy, recall=0.8, precision=0.7, test_rows=60)
+        return GateVerdict.judge(scores, [f"accuracy {accuracy} is below 0.85"], GATE, run)
 
     return log
 
 
-def _scorer(scores: dict[str, float]):
+def _scorer(scores: dict[str, float]) -> Callable[[str], float]:
     """Score a model URI 'models:/churn/N' by version (the held-out data is fixed here)."""
     return lambda uri: scores[uri.rsplit("/", 1)[1]]
 
 
 @pytest.fixture(scope="module")
-def tracking_server(tmp_path_factory, empty_store):
+def tracking_server(tmp_path_factory, empty_store) -> Iterator[str]:
     """A real MLflow tracking server on 127.0.0.1, over a copy of the empty store."""
     folder = tmp_path_factory.mktemp("server")
     shutil.copyfile(empty_store, folder / "mlflow.db")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = servers.free_port()
     command = [
         str(Path(sys.executable).parent / "mlflow"),
         "server",
@@ -71,25 +78,8 @@ def tracking_server(tmp_path_factory, empty_store):
         "1",
     ]
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
-    with open(folder / "server.log", "wb") as log:
-        server = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2):
-                    break
-            except OSError:
-                assert server.poll() is None, (folder / "server.log").read_text()[-2000:]
-                assert time.monotonic() < deadline, "the MLflow server did not start in 90 s"
-                time.sleep(0.5)
-        yield url
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+    with servers.running_server("mlflow", command, folder, port, "/health", 90, env) as server:
+        yield server.url
 
 
 @pytest.fixture(params=["sqlite-file", "tracking-server"])
@@ -97,7 +87,14 @@ def backend(request, state, monkeypatch):
     """Run a test against the SQLite file and against a real tracking server."""
     if request.param == "tracking-server":
         monkeypatch.setenv("MLFLOW_TRACKING_URI", request.getfixturevalue("tracking_server"))
+        settings.cache_clear()
     return request.param
+
+
+def _role(name: str) -> registry.Role:
+    role = registry.status()[name]
+    assert role is not None, f"nobody holds the {name} role"
+    return role
 
 
 def test_champion_challenger_promotion_and_rollback(backend, logged):
@@ -109,21 +106,24 @@ def test_champion_challenger_promotion_and_rollback(backend, logged):
     assert registry.register(logged(0.86)) == "2"
     kept = registry.promote(_scorer(scores), margin=0.005)
     assert not kept.promoted and "kept the champion" in kept.reason
-    roles = registry.status()
-    assert roles["champion"]["version"] == "1" and roles["challenger"]["version"] == "2"
-    assert roles["challenger"]["challenger_score"] == "0.86"
+    assert _role("champion").version == "1" and _role("challenger").version == "2"
+    assert registry.history()[-1].challenger_score == 0.86
 
     assert registry.register(logged(0.90)) == "3"
     promoted = registry.promote(_scorer(scores), margin=0.005)
     assert promoted.promoted and promoted.champion == "1"
-    roles = registry.status()
-    assert roles["champion"]["version"] == "3" and roles["champion"]["previous_champion"] == "1"
-    assert roles["champion"]["champion_score"] == "0.88"
-    assert roles["challenger"] is None
+    champion = _role("champion")
+    assert champion.version == "3" and champion.tags["previous_champion"] == "1"
+    assert champion.record.gate == "passed" and champion.record.data_hash != "unknown"
+    assert (registry.history()[-1].challenger_score, registry.history()[-1].champion_score) == (
+        0.90,
+        0.88,
+    )
+    assert registry.status()["challenger"] is None
 
     assert registry.rollback("complaints from the retention team") == "1"
-    assert registry.status()["champion"]["version"] == "1"
-    events = [event["event"] for event in registry.history()]
+    assert _role("champion").version == "1"
+    events = [event.event for event in registry.history()]
     assert events == [
         "registered",
         "promoted",
@@ -133,14 +133,14 @@ def test_champion_challenger_promotion_and_rollback(backend, logged):
         "promoted",
         "rollback",
     ]
-    assert registry.history()[-1]["detail"].endswith("complaints from the retention team")
+    assert registry.history()[-1].detail.endswith("complaints from the retention team")
 
 
 def test_registering_the_same_run_twice_gives_the_same_version(logged):
     verdict = logged(0.88)
     assert registry.register(verdict) == "1"
     assert registry.register(verdict) == "1"
-    assert [e["event"] for e in registry.history()] == ["registered"]
+    assert [e.event for e in registry.history()] == ["registered"]
 
 
 def test_a_margin_is_required_not_just_a_tie(logged):
@@ -153,7 +153,7 @@ def test_a_margin_is_required_not_just_a_tie(logged):
 
 def test_bad_requests_are_refused_and_change_nothing(logged):
     with pytest.raises(registry.RegistryError, match="failed the gate: accuracy 0.7"):
-        registry.register(logged(0.7, passed=False))
+        registry.register(logged(0.7, gate_passed=False))
     with pytest.raises(registry.RegistryError, match="no challenger"):
         registry.promote(_scorer({}), margin=0.0)
     registry.register(logged(0.88))
@@ -164,4 +164,121 @@ def test_bad_requests_are_refused_and_change_nothing(logged):
         registry.rollback("nothing to go back to")
     with pytest.raises(registry.RegistryError, match="no version 42"):
         registry.promote(_scorer({}), margin=0.0, version="42")
-    assert registry.status()["champion"]["version"] == "1"
+    assert _role("champion").version == "1"
+
+
+# --- faults: a registry that fails mid-promotion must not crown anyone ---------------------
+
+
+class FaultyProxy:
+    """An HTTP proxy in front of the real MLflow server that can fail chosen requests.
+
+    ``fails(method, path)`` picks the requests answered with a 500 as a failing
+    store would; ``down`` drops every connection, as a stopped server does.
+    """
+
+    def __init__(self, upstream: str):
+        self.upstream = urlsplit(upstream)
+        self.fails: Callable[[str, str], bool] = lambda method, path: False
+        self.down = False
+        self.failed: list[str] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> FaultyProxy:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _forward(self) -> None:
+                if proxy.down:
+                    proxy.failed.append(f"{self.command} {self.path}")
+                    self.close_connection = True
+                    return  # no answer at all: the client sees the connection drop
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if proxy.fails(self.command, self.path):
+                    proxy.failed.append(f"{self.command} {self.path}")
+                    self._answer(500, b'{"error_code": "INTERNAL_ERROR", "message": "injected"}')
+                    return
+                upstream = http.client.HTTPConnection(
+                    proxy.upstream.hostname, proxy.upstream.port, timeout=30
+                )
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                upstream.request(self.command, self.path, body, headers)
+                answer = upstream.getresponse()
+                self._answer(answer.status, answer.read(), answer.getheader("Content-Type"))
+                upstream.close()
+
+            def _answer(self, status: int, body: bytes, kind: str | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind or "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _forward
+
+        return Handler
+
+
+def _reads_an_alias(method: str, path: str) -> bool:
+    """Reading a registered model or an alias: how the champion is found (before and now)."""
+    return method == "GET" and (
+        "/registered-models/get" in path or "/registered-models/alias" in path
+    )
+
+
+@pytest.mark.parametrize("fault", ["the champion read fails", "the server is down"])
+def test_a_registry_fault_mid_promotion_leaves_the_champion_alone(
+    fault, state, logged, sample, tracking_server, tmp_path, monkeypatch, capsys
+):
+    """v1 is champion, v2 a better challenger; `churn promote --version 2` meets a fault.
+
+    Reading the champion must fail loudly: taken for "no champion", it would crown
+    v2 as "first champion" without any comparison.
+    """
+    import mlflow
+
+    name = "churn-" + fault.split()[1]  # a model of its own on the shared server
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_server)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")  # fail now, not in 4 minutes
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
+    settings.cache_clear()
+    registry.register(logged(0.88), name)
+    registry.promote(_scorer({"1": 0.88}), margin=0.005, name=name)
+    registry.register(logged(0.95), name)
+    params = tmp_path / "params.yaml"
+    text = (PROJECT_DIR / "params.yaml").read_text()
+    params.write_text(text.replace("model_name: churn", f"model_name: {name}"))
+
+    with FaultyProxy(tracking_server) as proxy:
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", proxy.url)
+        settings.cache_clear()
+        proxy.fails = _reads_an_alias
+        proxy.down = fault == "the server is down"
+        held_out = tmp_path / "held-out.csv"  # real data: the old code scored and crowned v2
+        split(clean_total_charges(sample), test_share=0.3, seed=1)[1].to_csv(held_out, index=False)
+        code = cli.main(
+            ["--params", str(params), "promote", "--test", str(held_out), "--version", "2"]
+        )
+        assert proxy.failed, "the fault was never hit"
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "the registry failed, so nothing was changed" in err, err
+    truth = mlflow.MlflowClient(tracking_server)  # the real server, read directly
+    assert truth.get_registered_model(name).aliases == {"champion": "1", "challenger": "2"}
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_server)
+    settings.cache_clear()
+    assert [event.event for event in registry.history(name)][-1] == "registered"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from churn.config import EvaluateParams, TrainParams
+from churn.contracts import GateVerdict, RunRecord
 from churn.evaluate import evaluate_file
 from churn.featurize import clean_total_charges, split
 from churn.tracking import file_md5, tracking_uri
@@ -39,13 +38,13 @@ def test_a_training_run_records_params_tags_and_model(trained, splits):
     import mlflow
 
     run, run_path = trained
-    assert json.loads(run_path.read_text()) == run
-    recorded = mlflow.MlflowClient(run["tracking_uri"]).get_run(run["run_id"])
+    assert RunRecord.read(run_path) == run
+    recorded = mlflow.MlflowClient(run.tracking_uri).get_run(run.run_id)
     assert recorded.data.params["C"] == "1.0"
     assert recorded.data.params["class_weight"] == "balanced"
     assert recorded.data.tags["data_hash"] == file_md5(splits[0])
     assert recorded.data.tags["git_commit"] == "unknown"  # tmp_path is not a git repo
-    model = mlflow.pyfunc.load_model(run["model_uri"])
+    model = mlflow.pyfunc.load_model(run.model_uri)
     assert model.metadata.signature is not None
     assert "tenure" in model.metadata.signature.inputs.input_names()
 
@@ -58,8 +57,8 @@ def test_evaluation_adds_metrics_and_the_verdict_to_the_run(trained, splits, tmp
     verdict = evaluate_file(
         tmp_path / "model.joblib", splits[1], run_path, tmp_path / "m.json", gate
     )
-    assert verdict["gate_passed"] and verdict["run_id"] == run["run_id"]
-    assert json.loads((tmp_path / "m.json").read_text()) == verdict
-    recorded = mlflow.MlflowClient(run["tracking_uri"]).get_run(run["run_id"])
-    assert recorded.data.metrics["accuracy"] == pytest.approx(verdict["accuracy"])
+    assert verdict.gate_passed and verdict.run_id == run.run_id
+    assert GateVerdict.read(tmp_path / "m.json") == verdict
+    recorded = mlflow.MlflowClient(run.tracking_uri).get_run(run.run_id)
+    assert recorded.data.metrics["accuracy"] == pytest.approx(verdict.accuracy)
     assert recorded.data.tags["gate"] == "passed"

@@ -13,13 +13,12 @@ import csv
 import json
 import shutil
 import tempfile
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from mlops_course.grading.feedback import fixes
-from mlops_course.grading.report import CollectedTest, TestResult
+from mlops_course.grading.report import TestResult
 from mlops_course.grading.runner import LessonOutcome, collect_points, run_lesson
 from mlops_course.grading.sandbox import Sandbox
 from mlops_course.grading.targets import course_lessons, exercises_dir, lessons_root
@@ -31,23 +30,6 @@ DEFAULT_MEMORY_MB = 4096
 Gradebook = dict[str, Any]
 
 
-class TrustedCheck(Protocol):
-    """A check the grader runs itself, outside the sandbox, after a pair is graded.
-
-    For what a sandbox cannot offer, such as building a learner's Dockerfile
-    with the Docker daemon (lesson 09's ``course grade --docker``). Its tests
-    count towards the lesson's maximum like any other.
-    """
-
-    def collect(self, lesson: str) -> list[CollectedTest]:
-        """The tests (with points) this check adds to ``lesson``; none for other lessons."""
-        ...
-
-    def run(self, learner: Path, lesson: str, outcome: LessonOutcome) -> LessonOutcome:
-        """Grade the learner's folder for ``lesson`` and return the outcome with its results."""
-        ...
-
-
 def grade_class(
     submissions: Path,
     out: Path,
@@ -56,7 +38,7 @@ def grade_class(
     memory_mb: int = DEFAULT_MEMORY_MB,
     jobs: int = 2,
     sandbox: bool = True,
-    trusted_checks: Sequence[TrustedCheck] = (),
+    docker: bool = False,
 ) -> Gradebook:
     """Grade every learner folder in ``submissions`` and write the gradebook to ``out``.
 
@@ -68,7 +50,7 @@ def grade_class(
         memory_mb: memory one run may use, all its processes together.
         jobs: how many runs at once.
         sandbox: grade each pair in a sandbox (False trusts every submission).
-        trusted_checks: checks the grader runs itself after each pair.
+        docker: also build and run lesson 09's images (``docker_check``, on this side).
 
     Returns:
         The gradebook as written to grades.json.
@@ -79,9 +61,6 @@ def grade_class(
     lessons = lessons or list(course_lessons())
     learners = sorted(p.name for p in submissions.iterdir() if p.is_dir())
     collected = collect_points(lessons)
-    for check in trusted_checks:
-        for lesson in lessons:
-            collected[lesson] = collected[lesson] + check.collect(lesson)
     maximum = {lesson: sum(test.points for test in tests) for lesson, tests in collected.items()}
     grader = Sandbox(timeout, memory_mb) if sandbox else None
 
@@ -91,8 +70,6 @@ def grade_class(
             outcome = _grade_trusting(learner, lesson, timeout, memory_mb)
         else:
             outcome = grader.grade(learner, lesson, collected[lesson])
-        for check in trusted_checks:
-            outcome = check.run(learner, lesson, outcome)
         return outcome
 
     pairs = [(learner, lesson) for learner in learners for lesson in lessons]
@@ -103,7 +80,12 @@ def grade_class(
         stop_servers()
         if grader is not None:
             grader.close()
-    book = _gradebook(learners, lessons, maximum, dict(zip(pairs, outcomes, strict=True)))
+    results = dict(zip(pairs, outcomes, strict=True))
+    if docker:
+        from mlops_course.grading.docker_check import add_image_checks
+
+        add_image_checks(submissions, results, maximum)
+    book = _gradebook(learners, lessons, maximum, results)
     book["sandboxed"] = sandbox
     _write(book, out)
     return book

@@ -9,11 +9,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from churn.contracts import ContractError
 from churn.paths import PROJECT_DIR
+from churn.quiet import quiet_tools
+
+Handler = Callable[[argparse.Namespace], int]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,11 +29,16 @@ def main(argv: list[str] | None = None) -> int:
         # In a stage, DVC runs us in the project folder; elsewhere, use the project's file.
         local = Path("params.yaml")
         args.params = local if local.exists() else PROJECT_DIR / "params.yaml"
+    quiet_tools()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    handler: Handler = args.handler
     try:
-        return args.handler(args)
+        return handler(args)
     except ValidationError as error:
         print(f"churn: {args.params} is not valid:\n{error}", file=sys.stderr)
+        return 2
+    except ContractError as error:
+        print(f"churn: {error}", file=sys.stderr)
         return 2
     except FileNotFoundError as error:
         print(f"churn: {error.strerror}: {error.filename}", file=sys.stderr)
@@ -96,6 +107,9 @@ def _parser() -> argparse.ArgumentParser:
         "--model-uri", default=None, help="serve this model and ignore the registry (baked in)"
     )
     serve.add_argument("--no-log", action="store_true", help="do not log predictions")
+    serve.add_argument(
+        "--log-keep-days", type=int, default=30, help="days of prediction log to keep (default 30)"
+    )
     serve.set_defaults(handler=_serve)
 
     storage = commands.add_parser(
@@ -115,7 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     retrain.add_argument("--month", type=int, required=True, help="the month whose data arrived")
     retrain.add_argument("--verdict", type=Path, default=None, help="monitor verdict (JSON)")
     retrain.add_argument("--force", action="store_true", help="retrain whatever the verdict")
-    retrain.add_argument("--project", type=Path, default=None, help="the capstone folder")
+    retrain.add_argument(
+        "--project", type=Path, default=None, help="the capstone folder (default: --params' folder)"
+    )
     retrain.set_defaults(handler=_retrain)
 
     story = commands.add_parser("story", help="run the whole capstone end to end and report")
@@ -168,34 +184,33 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     params = load_params(args.params).evaluate
     verdict = evaluate_file(args.model, args.test, args.run, args.metrics, params)
-    if not verdict["gate_passed"]:
-        print("quality gate FAILED: " + "; ".join(verdict["gate_reasons"]), file=sys.stderr)
+    if not verdict.gate_passed:
+        print("quality gate FAILED: " + "; ".join(verdict.gate_reasons), file=sys.stderr)
         print(f"verdict: {args.metrics}", file=sys.stderr)
         return 1
     return 0
 
 
 def _register(args: argparse.Namespace) -> int:
-    import json
-
     from churn.config import load_params
+    from churn.contracts import GateVerdict, Registration
     from churn.registry import RegistryError, register
 
     name = load_params(args.params).registry.model_name
     try:
-        version = register(json.loads(args.metrics.read_text()), name)
+        version = register(GateVerdict.read(args.metrics), name)
     except RegistryError as refused:
         print(f"churn register: {refused}", file=sys.stderr)
         return 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"name": name, "version": version}, indent=2) + "\n")
+    Registration(name=name, version=version).write(args.out)
     print(f"registered {name} version {version} as challenger")
     return 0
 
 
 def _promote(args: argparse.Namespace) -> int:
     from churn.config import load_params
-    from churn.registry import NothingToPromote, RegistryError, promote_on_held_out
+    from churn.promotion import promote_on_held_out
+    from churn.registry import NothingToPromote, RegistryError
 
     params = load_params(args.params).registry
     try:
@@ -233,23 +248,22 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import os
-
     import uvicorn
 
     from churn.config import load_params
-    from churn.paths import monitoring_dir, predictions_dir
+    from churn.paths import LATEST_VERDICT, monitoring_dir, predictions_dir
     from churn.serve.app import ServiceSettings, create_app
-    from churn.tracking import QUIET, tracking_uri
+    from churn.settings import settings as environment
+    from churn.tracking import tracking_uri
 
-    os.environ.update({key: os.environ.get(key, value) for key, value in QUIET.items()})
     settings = ServiceSettings(
         tracking_uri=tracking_uri(),
         model_name=load_params(args.params).registry.model_name,
-        fixed_model_uri=args.model_uri or os.environ.get("CHURN_MODEL_URI"),
+        fixed_model_uri=args.model_uri or environment().churn_model_uri,
         poll_seconds=args.poll_seconds,
         prediction_log=None if args.no_log else predictions_dir(),
-        monitoring_verdict=monitoring_dir() / "latest.json",
+        log_keep_days=args.log_keep_days,
+        monitoring_verdict=monitoring_dir() / LATEST_VERDICT,
     )
     print(f"churn service on http://{args.host}:{args.port} (docs: /docs)", flush=True)
     uvicorn.run(
@@ -297,21 +311,34 @@ def _monitor(args: argparse.Namespace) -> int:
 
 
 def _retrain(args: argparse.Namespace) -> int:
-    import json
-
+    from churn import paths
     from churn.config import load_params
-    from churn.paths import PROJECT_DIR, monitoring_dir
-    from churn.retrain import retrain, should_retrain
+    from churn.contracts import MonitoringVerdict
+    from churn.retrain import judge_window, record_retrain, retrain
 
-    project = (args.project or PROJECT_DIR).resolve()
+    params_path = args.params.resolve()
+    project = (args.project or params_path.parent).resolve()
+    if params_path != project / "params.yaml":
+        print(
+            f"churn retrain: --params {args.params} is not the params.yaml of --project "
+            f"{project}: retraining edits the project's own params.yaml, the one DVC reads",
+            file=sys.stderr,
+        )
+        return 2
+    policy = load_params(params_path).retrain
+    state_file = paths.retraining_state_file()
+    window = None
     if not args.force:
-        verdict_path = args.verdict or monitoring_dir() / "latest.json"
-        verdict = json.loads(verdict_path.read_text())
-        trigger = should_retrain(verdict, load_params(project / "params.yaml").retrain, None)
-        print(f"policy: {trigger.reason}")
+        verdict = MonitoringVerdict.read(
+            args.verdict or paths.monitoring_dir() / paths.LATEST_VERDICT
+        )
+        trigger = judge_window(verdict, policy, state_file)
+        print(f"policy on window {verdict.window}: {trigger.reason}")
         if not trigger.retrain:
             return 0
+        window = verdict.window
     result = retrain(project, args.month)
+    record_retrain(state_file, window)
     print(f"month {result.month}: {result.reason}")
     return 0 if result.pipeline_passed else 1
 
@@ -322,8 +349,8 @@ def _story(args: argparse.Namespace) -> int:
     return run_story(args.project, args.scenario, args.months, args.rows)
 
 
-def _utc_time(text: str):
-    from datetime import UTC, datetime
+def _utc_time(text: str) -> datetime:
+    from datetime import UTC
 
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -9,18 +9,20 @@ import sys
 from pathlib import Path
 
 from churn import paths
+from churn.quiet import QUIET_ENVIRONMENT
+from churn.settings import settings
 
 PROJECT_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", "src")
 
 
 def dvc_environment() -> dict[str, str]:
-    """This environment with the venv's tools first on PATH and DVC's analytics off."""
-    env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
+    """This environment, quiet (no analytics), with the venv's tools first on PATH."""
+    env = {**os.environ, **QUIET_ENVIRONMENT}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
 
 
-def dvc(args: list[str], project: Path, check: bool = True) -> subprocess.CompletedProcess:
+def dvc(args: list[str], project: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run ``dvc ARGS`` in the project; return the result (output captured as text)."""
     result = subprocess.run(
         ["dvc", *args], cwd=project, env=dvc_environment(), capture_output=True, text=True
@@ -57,7 +59,7 @@ def write_storage_config(project: Path, cache: Path, remote: Path | str) -> Path
 def configure_storage(project: Path) -> Path:
     """Keep the project's DVC cache in the state folder; the remote there too, or at
     ``DVC_REMOTE_URL`` when set (e.g. ``s3://bucket/churn`` from a CI secret)."""
-    remote = os.environ.get("DVC_REMOTE_URL") or paths.dvc_remote_dir()
+    remote = settings().dvc_remote_url or paths.dvc_remote_dir()
     return write_storage_config(project, paths.dvc_cache_dir(), remote)
 
 

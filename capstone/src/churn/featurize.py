@@ -33,9 +33,10 @@ def split(table: pd.DataFrame, test_share: float, seed: int) -> tuple[pd.DataFra
     """Split rows into train and test, keeping the churn share in both."""
     from sklearn.model_selection import train_test_split
 
-    return train_test_split(
+    train, test = train_test_split(
         table, test_size=test_share, random_state=seed, stratify=table[LABEL_COLUMN]
     )
+    return train, test
 
 
 def featurize_file(
@@ -49,6 +50,11 @@ def featurize_file(
         frame.to_csv(path, index=False, lineterminator="\n")
     log.info("train %d rows, test %d rows", len(train), len(test))
     return len(train), len(test)
+
+
+def read_split(path: Path) -> pd.DataFrame:
+    """A train or test split as ``featurize_file`` wrote it (customer ids stay text)."""
+    return pd.read_csv(path, dtype={ID_COLUMN: str})
 
 
 def features_and_target(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:

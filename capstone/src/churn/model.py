@@ -6,11 +6,13 @@ disagree about it: the same object does both.
 
 from __future__ import annotations
 
+from typing import Any
+
 from churn.config import TrainParams
 from churn.schema import CATEGORIES, NUMERIC_COLUMNS
 
 
-def build_pipeline(params: TrainParams, seed: int = 0):
+def build_pipeline(params: TrainParams, seed: int = 0) -> Any:
     """Return an unfitted pipeline: scale numbers, one-hot categories, logistic regression."""
     from sklearn.compose import ColumnTransformer
     from sklearn.linear_model import LogisticRegression

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from churn.config import MonitorParams
+from churn.contracts import ColumnDrift, MonitoringVerdict
 from churn.featurize import clean_total_charges
+from churn.paths import LATEST_VERDICT
 from churn.schema import CATEGORICAL_COLUMNS, ID_COLUMN, LABEL_COLUMN, NUMERIC_COLUMNS, READ_DTYPES
 
 log = logging.getLogger(__name__)
@@ -34,42 +36,9 @@ DRIFT_NUMERIC = ["tenure", "MonthlyCharges", "TotalCharges"]
 DRIFT_CATEGORICAL = ["SeniorCitizen", *CATEGORICAL_COLUMNS]
 
 
-@dataclass(frozen=True)
-class ColumnDrift:
-    """One column's drift: the distance, the method that measured it, the threshold."""
-
-    score: float
-    method: str
-    threshold: float
-    drifted: bool
-
-
-@dataclass
-class Verdict:
-    """What monitoring concluded about one window of production traffic."""
-
-    window: str
-    checked_at: str
-    rows: int
-    model_version: str
-    columns: dict[str, ColumnDrift]
-    drifted_columns: list[str]
-    data_drift: bool
-    labelled_rows: int = 0
-    accuracy: float | None = None
-    baseline_accuracy: float | None = None
-    performance_drop: bool = False
-    alerts: list[str] = field(default_factory=list)
-    report: str | None = None
-
-    def to_json(self) -> str:
-        """The verdict as indented JSON."""
-        return json.dumps(asdict(self), indent=2) + "\n"
-
-
 def column_drift(
     reference: pd.DataFrame, current: pd.DataFrame, params: MonitorParams
-) -> tuple[dict[str, ColumnDrift], object]:
+) -> tuple[dict[str, ColumnDrift], Any]:
     """Measure every feature's drift with Evidently; return the scores and the report.
 
     Each column gets the method named in ``params`` (never Evidently's default,
@@ -103,7 +72,10 @@ def column_drift(
         if config.get("type", "").endswith(":ValueDrift"):
             score = float(metric["value"])
             columns[config["column"]] = ColumnDrift(
-                round(score, 4), config["method"], config["threshold"], score >= config["threshold"]
+                score=round(score, 4),
+                method=config["method"],
+                threshold=config["threshold"],
+                drifted=score >= config["threshold"],
             )
     missing = set(FEATURES) - set(columns)
     if missing:
@@ -111,7 +83,9 @@ def column_drift(
     return columns, snapshot
 
 
-def accuracy_with_labels(logged: pd.DataFrame, labels: pd.DataFrame, threshold: float = 0.5):
+def accuracy_with_labels(
+    logged: pd.DataFrame, labels: pd.DataFrame, threshold: float = 0.5
+) -> tuple[float | None, int]:
     """Accuracy of the logged predictions against late labels joined by customer id.
 
     Returns ``(accuracy, labelled_rows)``; accuracy is None when no label matches.
@@ -134,7 +108,7 @@ def monitor(
     out_dir: Path,
     labels: pd.DataFrame | None = None,
     baseline_accuracy: float | None = None,
-) -> Verdict:
+) -> MonitoringVerdict:
     """Check one window of logged traffic; write ``<window>.json``, ``.html`` and ``latest.json``.
 
     Args:
@@ -150,36 +124,42 @@ def monitor(
         raise ValueError(f"no logged predictions in window {window}: nothing to monitor")
     columns, snapshot = column_drift(reference, logged, params)
     drifted = sorted(name for name, drift in columns.items() if drift.drifted)
-    versions = logged["model_version"].astype(str).value_counts()
-    verdict = Verdict(
-        window=window,
-        checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        rows=len(logged),
-        model_version=str(versions.index[0]),
-        columns=columns,
-        drifted_columns=drifted,
-        data_drift=bool(drifted),
-        baseline_accuracy=baseline_accuracy,
-    )
+    alerts = []
     if drifted:
         scores = ", ".join(f"{name} {columns[name].score:.3f}" for name in drifted)
-        verdict.alerts.append(f"data drift in {len(drifted)} column(s): {scores}")
+        alerts.append(f"data drift in {len(drifted)} column(s): {scores}")
+    accuracy, labelled_rows, performance_drop = None, 0, False
     if labels is not None:
-        verdict.accuracy, verdict.labelled_rows = accuracy_with_labels(logged, labels)
-        if verdict.accuracy is not None and baseline_accuracy is not None:
-            drop = baseline_accuracy - verdict.accuracy
-            verdict.performance_drop = drop > params.max_accuracy_drop
-            if verdict.performance_drop:
-                verdict.alerts.append(
-                    f"accuracy {verdict.accuracy:.3f} is {drop:.3f} below the champion's "
+        accuracy, labelled_rows = accuracy_with_labels(logged, labels)
+        if accuracy is not None and baseline_accuracy is not None:
+            drop = baseline_accuracy - accuracy
+            performance_drop = drop > params.max_accuracy_drop
+            if performance_drop:
+                alerts.append(
+                    f"accuracy {accuracy:.3f} is {drop:.3f} below the champion's "
                     f"{baseline_accuracy:.3f} (allowed drop {params.max_accuracy_drop})"
                 )
     out_dir.mkdir(parents=True, exist_ok=True)
     report = out_dir / f"{window}.html"
     snapshot.save_html(str(report))  # a Path object would silently write nothing
-    verdict.report = str(report)
-    for name in (f"{window}.json", "latest.json"):
-        (out_dir / name).write_text(verdict.to_json())
+    versions = logged["model_version"].astype(str).value_counts()
+    verdict = MonitoringVerdict(
+        window=window,
+        checked_at=datetime.now(UTC),
+        rows=len(logged),
+        model_version=str(versions.index[0]),
+        columns=columns,
+        drifted_columns=tuple(drifted),
+        data_drift=bool(drifted),
+        labelled_rows=labelled_rows,
+        accuracy=accuracy,
+        baseline_accuracy=baseline_accuracy,
+        performance_drop=performance_drop,
+        alerts=tuple(alerts),
+        report=str(report),
+    )
+    for name in (f"{window}.json", LATEST_VERDICT):
+        verdict.write(out_dir / name)
     return verdict
 
 
@@ -207,22 +187,28 @@ def monitor_window(
     params: MonitorParams,
     labels_path: Path | None = None,
     name: str = "churn",
-) -> Verdict:
+) -> MonitoringVerdict:
     """Monitor the service's log between ``since`` and ``until`` against its model's reference.
 
     The reference and the baseline accuracy belong to the model version that
     answered most of the window's requests, as the registry recorded them.
     """
     from churn import paths
-    from churn.registry import client
+    from churn.registry import describe
     from churn.serve.prediction_log import read_predictions
 
     logged = read_predictions(paths.predictions_dir(), since, until)
     if logged.empty:
         raise ValueError(f"no logged predictions in window {window}: nothing to monitor")
     version = str(logged["model_version"].astype(str).value_counts().index[0])
-    tags = client().get_model_version(name, version).tags
-    reference = read_reference(tags["data_hash"], paths.dvc_cache_dir())
+    champion = describe(version, name)
+    reference = read_reference(champion.record.data_hash, paths.dvc_cache_dir())
+    baseline = champion.scores.get("accuracy")
+    if labels_path is not None and baseline is None:
+        raise ValueError(
+            f"version {version}'s training run has no accuracy metric to compare the labels "
+            "with: was it evaluated by `churn evaluate`?"
+        )
     labels = read_labels(labels_path) if labels_path is not None else None
     return monitor(
         logged,
@@ -231,5 +217,5 @@ def monitor_window(
         window,
         paths.monitoring_dir(),
         labels=labels,
-        baseline_accuracy=float(tags["accuracy"]),
+        baseline_accuracy=baseline,
     )

@@ -1,25 +1,28 @@
 """Where the capstone lives and where it keeps its state, in one place.
 
 Pipeline outputs stay inside the project (data/, models/, reports/). State that
-is not the project's (the DVC cache and remote, later the MLflow store) goes to
-the state folder: ``CHURN_STATE_DIR``, else ``$COURSE_WORKSPACE/capstone``,
-else the course's ``workspace/capstone``.
+is not the project's (the DVC cache and remote, the MLflow store, the prediction
+log, monitoring) goes to the state folder: ``CHURN_STATE_DIR``, else
+``$COURSE_WORKSPACE/capstone``, else the course's ``workspace/capstone``.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from churn.settings import settings
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+LATEST_VERDICT = "latest.json"  # in the monitoring folder: the newest verdict, shown in /metrics
 
 
 def state_dir() -> Path:
     """Return the folder for the capstone's state outside the project."""
-    if configured := os.environ.get("CHURN_STATE_DIR"):
-        return Path(configured).expanduser().resolve()
-    if course_workspace := os.environ.get("COURSE_WORKSPACE"):
-        return Path(course_workspace).expanduser().resolve() / "capstone"
+    configured = settings()
+    if configured.churn_state_dir is not None:
+        return configured.churn_state_dir.expanduser().resolve()
+    if configured.course_workspace is not None:
+        return configured.course_workspace.expanduser().resolve() / "capstone"
     return PROJECT_DIR.parent / "workspace" / "capstone"
 
 
@@ -41,3 +44,8 @@ def predictions_dir() -> Path:
 def monitoring_dir() -> Path:
     """Monitoring reports and verdicts (``latest.json`` feeds the service's /metrics)."""
     return state_dir() / "monitoring"
+
+
+def retraining_state_file() -> Path:
+    """The retraining policy's memory: windows checked since the last retrain."""
+    return state_dir() / "retraining.json"

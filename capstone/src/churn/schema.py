@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import pandera.pandas as pa
 
 ID_COLUMN = "customerID"
@@ -34,7 +36,7 @@ NUMERIC_COLUMNS = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
 CATEGORICAL_COLUMNS = list(CATEGORIES)
 MAX_TENURE_MONTHS = 72
 # How to read a raw CSV so that nothing is guessed: ids and TotalCharges stay text.
-READ_DTYPES = {ID_COLUMN: str, "TotalCharges": str}
+READ_DTYPES: dict[Hashable, type[str]] = {ID_COLUMN: str, "TotalCharges": str}
 
 
 def _is_amount_or_blank(text: str) -> bool:

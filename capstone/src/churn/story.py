@@ -8,19 +8,34 @@ and ends with a month-by-month summary and where every artefact lives.
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from churn import paths
+from churn.config import Params
+from churn.contracts import GateVerdict
 from churn.dvc_tools import configure_storage, copy_project, dvc
 from churn.tracking import tracking_uri
 
 BATCH = 100  # customers per /predict/batch request
+
+
+@dataclass
+class Month:
+    """One month of the story, as the summary shows it."""
+
+    month: int
+    served_by: str
+    drifted: str
+    accuracy: float | None
+    decision: str
+    promoted: str | None = None
 
 
 def run_story(
@@ -39,6 +54,7 @@ def run_story(
     source = (project or paths.PROJECT_DIR).resolve()
     story_dir = paths.state_dir() / "story"
     shutil.rmtree(story_dir, ignore_errors=True)
+    paths.retraining_state_file().unlink(missing_ok=True)  # a new story: never retrained yet
     work = copy_project(source, story_dir / "project")
     configure_storage(work)
     params = load_params(work / "params.yaml")
@@ -69,19 +85,20 @@ def _pipeline(work: Path) -> bool:
         print("The pipeline stopped: see the messages above. Nothing downstream ran.")
         return False
     dvc(["push", "--quiet"], work)
-    metrics = json.loads((work / "reports" / "metrics.json").read_text())
+    verdict = GateVerdict.read(work / "reports" / "metrics.json")
     print(
-        f"   accuracy {metrics['accuracy']:.3f}, churn recall {metrics['recall']:.3f}, "
-        f"gate {'passed' if metrics['gate_passed'] else 'FAILED'}; data version pushed"
+        f"   accuracy {verdict.accuracy:.3f}, churn recall {verdict.recall:.3f}, "
+        f"gate {'passed' if verdict.gate_passed else 'FAILED'}; data version pushed"
     )
-    print(f"   MLflow run {metrics['run_id']} (model {metrics['model_uri']})")
+    print(f"   MLflow run {verdict.run_id} (model {verdict.model_uri})")
     return True
 
 
 def _promote_and_report(project: Path) -> None:
     """Give the registered challenger its chance, then show who serves production."""
     from churn.config import load_params
-    from churn.registry import RegistryError, describe_status, promote_on_held_out
+    from churn.promotion import promote_on_held_out
+    from churn.registry import RegistryError, describe_status
 
     params = load_params(project / "params.yaml").registry
     test = project / "data" / "processed" / "test.csv"
@@ -120,11 +137,19 @@ def _show_one_prediction(url: str) -> None:
     )
 
 
-def _months(url, work, story_dir, scenario, months, rows_per_month, params) -> list[dict]:
+def _months(
+    url: str,
+    work: Path,
+    story_dir: Path,
+    scenario: str,
+    months: int,
+    rows_per_month: int,
+    params: Params,
+) -> list[Month]:
     """Each month: traffic, late labels, monitoring, the retraining policy, maybe a retrain."""
     from churn.featurize import clean_total_charges
     from churn.monitor import monitor_window
-    from churn.retrain import retrain, should_retrain
+    from churn.retrain import judge_window, record_retrain, retrain
     from mlops_course import data
 
     _say(
@@ -132,13 +157,13 @@ def _months(url, work, story_dir, scenario, months, rows_per_month, params) -> l
         f"scenario '{scenario}', {rows_per_month} customers a month",
     )
     seed = params.ingest.seed
-    rows, since_retrain = [], None
+    rows = []
     for month in range(1, months + 1):
         table = data.generate(month=month, rows=rows_per_month, seed=seed + 100, scenario=scenario)
         features, labels = data.split_labels(table)
         customers = clean_total_charges(features).to_dict(orient="records")
         since = datetime.now(UTC)
-        served = {}
+        served: dict[str, int] = {}
         for start in range(0, len(customers), BATCH):
             answer = _post(url, "/predict/batch", {"customers": customers[start : start + BATCH]})
             for prediction in answer["predictions"]:
@@ -147,59 +172,59 @@ def _months(url, work, story_dir, scenario, months, rows_per_month, params) -> l
         labels_path = story_dir / "labels" / f"month-{month}.csv"
         labels_path.parent.mkdir(parents=True, exist_ok=True)
         labels.to_csv(labels_path, index=False)  # weeks later, the month's outcomes arrive
-        since_retrain = None if since_retrain is None else since_retrain + 1
         verdict = monitor_window(
             f"month-{month}", since, None, params.monitor, labels_path, params.registry.model_name
         )
-        trigger = should_retrain(json.loads(verdict.to_json()), params.retrain, since_retrain)
-        row = {
-            "month": month,
-            "served_by": ", ".join(f"v{v}" for v in sorted(served)),
-            "drifted": ", ".join(verdict.drifted_columns) or "-",
-            "accuracy": verdict.accuracy,
-            "alerts": verdict.alerts,
-            "decision": trigger.reason,
-        }
-        print(f"\n   month {month}: {len(customers)} customers scored by {row['served_by']}")
-        print(
-            f"     drifted columns: {row['drifted']}; accuracy once labelled {verdict.accuracy:.3f}"
+        # The same policy step as `churn retrain`: its state file carries the cooldown.
+        trigger = judge_window(verdict, params.retrain, paths.retraining_state_file())
+        row = Month(
+            month=month,
+            served_by=", ".join(f"v{v}" for v in sorted(served)),
+            drifted=", ".join(verdict.drifted_columns) or "-",
+            accuracy=verdict.accuracy,
+            decision=trigger.reason,
         )
+        accuracy = "-" if verdict.accuracy is None else f"{verdict.accuracy:.3f}"
+        print(f"\n   month {month}: {len(customers)} customers scored by {row.served_by}")
+        print(f"     drifted columns: {row.drifted}; accuracy once labelled {accuracy}")
         for alert in verdict.alerts:
             print(f"     ALERT {alert}")
         print(f"     report {verdict.report}")
         if trigger.retrain:
             print(f"     retrain: {trigger.reason}; dvc repro on month {month}'s data ...")
             result = retrain(work, month, scenario)
+            record_retrain(paths.retraining_state_file(), verdict.window)
             print(f"     version {result.version}: {result.reason}")
-            if result.promoted:
-                outcome = f"promoted v{result.version}"
-            elif not result.pipeline_passed:
-                outcome = "stopped by the pipeline (gate or validation)"
-            else:
-                outcome = "kept the champion"
-            row["decision"] = f"retrained: {outcome}"
-            row["promoted"] = result.version if result.promoted else None
-            since_retrain = 0
-            if result.promoted:
+            if result.promoted and result.version is not None:
+                row.promoted = result.version
+                row.decision = f"retrained: promoted v{result.version}"
                 _wait_for_version(url, result.version)
                 print(f"     the service now answers with v{result.version} (no restart)")
+            elif not result.pipeline_passed:
+                row.decision = "retrained: stopped by the pipeline (gate or validation)"
+            else:
+                row.decision = "retrained: kept the champion"
         rows.append(row)
     return rows
 
 
-def _rollback_if_possible(url: str, rows: list[dict], name: str) -> None:
+def _rollback_if_possible(url: str, rows: list[Month], name: str) -> None:
     """Show the one-command rollback; if no retrain was promoted, after a promotion by hand."""
     from churn.registry import RegistryError, promote_by_hand, rollback, status
 
     _say("5. Rollback", "one command gives production back to the previous champion")
-    if not any(row.get("promoted") for row in rows):
-        challenger = (status(name).get("challenger") or {}).get("version")
+    if not any(row.promoted for row in rows):
+        challenger = status(name)["challenger"]
         if challenger is None:
             print("   no challenger was registered, so there is nothing to roll back")
             return
-        promote_by_hand(challenger, "story: a hurried engineer overrides the refusal", name)
-        _wait_for_version(url, challenger)
-        print(f"   v{challenger} was promoted by hand, against the policy; the service follows")
+        reason = "story: a hurried engineer overrides the refusal"
+        promote_by_hand(challenger.version, reason, name)
+        _wait_for_version(url, challenger.version)
+        print(
+            f"   v{challenger.version} was promoted by hand, against the policy; "
+            "the service follows"
+        )
     try:
         version = rollback("story: demonstrating the one-command rollback", name)
     except RegistryError as refused:
@@ -209,13 +234,13 @@ def _rollback_if_possible(url: str, rows: list[dict], name: str) -> None:
     print(f"   churn rollback --reason ...: champion is v{version} again; the service followed")
 
 
-def _summary(rows: list[dict], story_dir: Path) -> None:
+def _summary(rows: list[Month], story_dir: Path) -> None:
     _say("6. Summary", "month by month")
     print(f"   {'month':<6}{'served by':<11}{'drifted columns':<30}{'accuracy':<10}decision")
     for row in rows:
-        accuracy = "-" if row["accuracy"] is None else f"{row['accuracy']:.3f}"
-        columns = f"{row['month']:<6}{row['served_by']:<11}{row['drifted']:<30}{accuracy:<10}"
-        print(f"   {columns}{row['decision']}")
+        accuracy = "-" if row.accuracy is None else f"{row.accuracy:.3f}"
+        columns = f"{row.month:<6}{row.served_by:<11}{row.drifted:<30}{accuracy:<10}"
+        print(f"   {columns}{row.decision}")
     for label, location in (
         ("prediction log", paths.predictions_dir()),
         ("monitoring reports and verdicts", paths.monitoring_dir()),
@@ -244,7 +269,7 @@ def _wait_until_logged(since: datetime, expected: int, timeout: float = 15) -> N
     )
 
 
-def _wait_for(condition, timeout: float, what: str) -> None:
+def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if condition():
@@ -254,22 +279,24 @@ def _wait_for(condition, timeout: float, what: str) -> None:
         time.sleep(0.3)
 
 
-def _get(url: str, path: str) -> dict:
+def _get(url: str, path: str) -> dict[str, Any]:
     """GET a JSON answer; an empty dict while the service is not answering yet."""
     import httpx
 
     try:
-        return httpx.get(url + path, timeout=10).json()
+        answer: dict[str, Any] = httpx.get(url + path, timeout=10).json()
     except httpx.HTTPError:
         return {}
+    return answer
 
 
-def _post(url: str, path: str, body: dict) -> dict:
+def _post(url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
     import httpx
 
-    answer = httpx.post(url + path, json=body, timeout=30)
-    answer.raise_for_status()
-    return answer.json()
+    response = httpx.post(url + path, json=body, timeout=30)
+    response.raise_for_status()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def _say(title: str, detail: str) -> None:

@@ -8,40 +8,48 @@ data hash, so any model can be traced back to its code and its data.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from churn import paths
+from churn.contracts import RunRecord, Scores
+from churn.quiet import quiet_tools
+from churn.settings import settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXPERIMENT = "churn"
-QUIET = {
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-    "DO_NOT_TRACK": "true",
-    # Otherwise MLflow runs `uv export` on every log_model.
-    "MLFLOW_UV_AUTO_DETECT": "false",
-    "MLFLOW_LOG_UV_FILES": "false",
-}
 
 
 def tracking_uri() -> str:
     """``MLFLOW_TRACKING_URI`` if set, else the SQLite store in the state folder."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{paths.state_dir() / 'mlflow.db'}"
+    return settings().mlflow_tracking_uri or f"sqlite:///{paths.state_dir() / 'mlflow.db'}"
 
 
-def connect():
-    """Import MLflow quietly, point it at the tracking store and the experiment; return it."""
-    os.environ.update({key: os.environ.get(key, value) for key, value in QUIET.items()})
+def connect() -> None:
+    """Import MLflow quietly (it costs seconds) and point it at the store (no request yet)."""
+    quiet_tools()
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri())
+
+
+def use_experiment() -> None:
+    """Make the capstone's experiment the active one, creating it on first use.
+
+    With a SQLite store its artifacts go to the state folder, not to ``./mlruns``
+    of whatever folder the code runs in.
+    """
+    connect()
+    import mlflow
+
     if mlflow.get_experiment_by_name(EXPERIMENT) is None:
         artifacts = paths.state_dir() / "mlartifacts"
         location = artifacts.as_uri() if tracking_uri().startswith("sqlite:") else None
         mlflow.create_experiment(EXPERIMENT, artifact_location=location)
     mlflow.set_experiment(EXPERIMENT)
-    return mlflow
 
 
 def file_md5(path: Path) -> str:
@@ -56,7 +64,7 @@ def file_md5(path: Path) -> str:
 def git_commit(folder: Path) -> str:
     """The commit the code was at, with ``-dirty`` if files were changed, or ``unknown``."""
 
-    def git(*args: str) -> subprocess.CompletedProcess:
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True)
 
     head = git("rev-parse", "HEAD")
@@ -66,8 +74,10 @@ def git_commit(folder: Path) -> str:
     return head.stdout.strip() + ("-dirty" if dirty else "")
 
 
-def log_training(model, features, params: dict, train_path: Path, project: Path) -> dict:
-    """Record a fitted model in a new MLflow run; return its run id and model URI.
+def log_training(
+    model: Any, features: pd.DataFrame, params: dict[str, Any], train_path: Path, project: Path
+) -> RunRecord:
+    """Record a fitted model in a new MLflow run; return its run record.
 
     Args:
         model: the fitted pipeline.
@@ -79,7 +89,8 @@ def log_training(model, features, params: dict, train_path: Path, project: Path)
     import sklearn
     import skops
 
-    mlflow = connect()
+    use_experiment()
+    import mlflow.sklearn
     from mlflow.models import infer_signature
 
     # Integers as floats in the signature: a missing value at serving time is then
@@ -108,19 +119,16 @@ def log_training(model, features, params: dict, train_path: Path, project: Path)
             ],
             pyfunc_predict_fn="predict_proba",
         )
-    return {"run_id": run.info.run_id, "model_uri": info.model_uri, "tracking_uri": tracking_uri()}
+    return RunRecord(run_id=run.info.run_id, model_uri=info.model_uri, tracking_uri=tracking_uri())
 
 
-def log_evaluation(run: dict, metrics: dict, reasons: list[str]) -> None:
-    """Add the evaluate stage's metrics and gate verdict to the training run."""
-    mlflow = connect()
-    with mlflow.start_run(run_id=run["run_id"]):
-        mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
+def log_evaluation(run: RunRecord, scores: Scores, reasons: list[str]) -> None:
+    """Add the evaluate stage's scores and gate verdict to the training run."""
+    connect()
+    import mlflow
+
+    with mlflow.start_run(run_id=run.run_id):
+        mlflow.log_metrics({k: float(v) for k, v in scores.model_dump().items()})
         mlflow.set_tags(
             {"gate": "passed" if not reasons else "failed", "gate_reasons": "; ".join(reasons)}
         )
-
-
-def read_run(path: Path) -> dict:
-    """Read the run record the train stage wrote."""
-    return json.loads(path.read_text())

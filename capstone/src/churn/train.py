@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from churn.config import TrainParams
-from churn.featurize import features_and_target
+from churn.contracts import RunRecord
+from churn.featurize import features_and_target, read_split
 from churn.model import build_pipeline
 
 log = logging.getLogger(__name__)
 
 
-def train_model(train: pd.DataFrame, params: TrainParams):
+def train_model(train: pd.DataFrame, params: TrainParams) -> Any:
     """Fit and return the pipeline on a featurized training table."""
     features, target = features_and_target(train)
     return build_pipeline(params).fit(features, target)
@@ -23,7 +24,7 @@ def train_model(train: pd.DataFrame, params: TrainParams):
 
 def train_file(
     train_path: Path, model_path: Path, run_path: Path, params: TrainParams, project: Path
-) -> dict:
+) -> RunRecord:
     """Train on a CSV, write the model (joblib) and the MLflow run record (JSON).
 
     Returns:
@@ -34,12 +35,12 @@ def train_file(
     from churn.tracking import log_training
 
     log.info("training on %s", train_path)
-    train = pd.read_csv(train_path, dtype={"customerID": str})
+    train = read_split(train_path)
     model = train_model(train, params)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, model_path)
     features, _ = features_and_target(train)
     run = log_training(model, features, params.model_dump(), train_path, project)
-    run_path.write_text(json.dumps(run, indent=2) + "\n")
-    log.info("saved %s; MLflow run %s", model_path, run["run_id"])
+    run.write(run_path)
+    log.info("saved %s; MLflow run %s", model_path, run.run_id)
     return run

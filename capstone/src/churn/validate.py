@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
+from churn.contracts import Problem, ValidationReport
 from churn.schema import READ_DTYPES, customer_schema
 
 log = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 class BatchRejected(Exception):
     """A batch failed validation; ``problems`` lists every failing column and check."""
 
-    def __init__(self, problems: list[dict]):
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__(format_problems(problems))
 
@@ -27,7 +27,7 @@ def read_batch(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=READ_DTYPES, keep_default_na=False, na_values=[""])
 
 
-def find_problems(table: pd.DataFrame, with_label: bool = True) -> list[dict]:
+def find_problems(table: pd.DataFrame, with_label: bool = True) -> list[Problem]:
     """Check a batch against the schema; return one entry per failing column and check."""
     try:
         customer_schema(with_label).validate(table, lazy=True)
@@ -45,14 +45,9 @@ def validate_file(source: Path, output: Path, report: Path) -> pd.DataFrame:
     log.info("validating %s", source)
     table = read_batch(source)
     problems = find_problems(table)
-    report.parent.mkdir(parents=True, exist_ok=True)
-    verdict = {
-        "source": str(source),
-        "rows": len(table),
-        "valid": not problems,
-        "problems": problems,
-    }
-    report.write_text(json.dumps(verdict, indent=2) + "\n")
+    ValidationReport(
+        source=str(source), rows=len(table), valid=not problems, problems=tuple(problems)
+    ).write(report)
     if problems:
         raise BatchRejected(problems)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -61,14 +56,14 @@ def validate_file(source: Path, output: Path, report: Path) -> pd.DataFrame:
     return table
 
 
-def format_problems(problems: list[dict]) -> str:
+def format_problems(problems: list[Problem]) -> str:
     """Render the problems as a short, readable report, one line per column and check."""
     lines = [f"batch rejected: {len(problems)} problem(s)"]
     for problem in problems:
-        line = f"  - {problem['column']}: {problem['check']}"
-        if problem["count"]:
-            examples = ", ".join(repr(value) for value in problem["examples"])
-            line += f" ({problem['count']} row(s); e.g. {examples})"
+        line = f"  - {problem.column}: {problem.check}"
+        if problem.count:
+            examples = ", ".join(repr(value) for value in problem.examples)
+            line += f" ({problem.count} row(s); e.g. {examples})"
         lines.append(line)
     return "\n".join(lines)
 
@@ -79,25 +74,26 @@ _TABLE_CHECKS = {
 }
 
 
-def _summarise(failures: pd.DataFrame) -> list[dict]:
+def _summarise(failures: pd.DataFrame) -> list[Problem]:
     """Group pandera's failure cases into one readable entry per column and check.
 
     Table-level problems (a missing or unknown column) carry no row count.
     """
     grouped: dict[tuple[str, str], list[str]] = {}
     for failure in failures.itertuples(index=False):
-        if failure.check in _TABLE_CHECKS:
-            grouped.setdefault((str(failure.failure_case), _TABLE_CHECKS[failure.check]), [])
+        check = str(failure.check)
+        if check in _TABLE_CHECKS:
+            grouped.setdefault((str(failure.failure_case), _TABLE_CHECKS[check]), [])
         else:
-            key = (str(failure.column), _describe_check(str(failure.check)))
+            key = (str(failure.column), _describe_check(check))
             grouped.setdefault(key, []).append(str(failure.failure_case))
     return [
-        {
-            "column": column,
-            "check": check,
-            "count": len(values),
-            "examples": list(dict.fromkeys(values))[:3],
-        }
+        Problem(
+            column=column,
+            check=check,
+            count=len(values),
+            examples=tuple(list(dict.fromkeys(values))[:3]),
+        )
         for (column, check), values in sorted(grouped.items())
     ]
 

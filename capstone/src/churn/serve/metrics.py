@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from prometheus_client import (
@@ -18,7 +19,8 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 PROBABILITY_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -35,7 +37,8 @@ class ServiceMetrics:
 
     def __init__(self, known_paths: set[str], verdict_file: Path | None = None):
         self.known_paths = known_paths
-        disable_created_metrics()  # the *_created series only add noise to a scrape
+        # The *_created series only add noise to a scrape. (prometheus_client leaves it untyped.)
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "churn_http_requests",
@@ -105,11 +108,11 @@ class ServiceMetrics:
 class MetricsMiddleware:
     """ASGI middleware timing every HTTP request, bad ones included."""
 
-    def __init__(self, app, metrics: ServiceMetrics):
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics):
         self.app = app
         self.metrics = metrics
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on, then record its path, status and duration."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -117,7 +120,7 @@ class MetricsMiddleware:
         started = time.perf_counter()
         status = 500  # if the app dies before answering, that is what the client sees
 
-        async def send_and_note_status(message):
+        async def send_and_note_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -139,7 +142,7 @@ class MonitoringCollector:
     def __init__(self, verdict_file: Path):
         self.verdict_file = Path(verdict_file)
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         """Yield the verdict's gauges; nothing when no verdict exists yet."""
         try:
             verdict = json.loads(self.verdict_file.read_text())
