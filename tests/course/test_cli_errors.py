@@ -176,7 +176,9 @@ def test_grade_names_a_wrong_submissions_folder(layout, expected, tmp_path, caps
 def test_check_says_which_exercises_it_grades_before_grading(monkeypatch, capsys):
     from mlops_course.grading import check
 
-    monkeypatch.setattr(check, "check_lesson", lambda lesson, target: (f"graded {lesson}", True))
+    monkeypatch.setattr(
+        check, "check_lesson", lambda lesson, target, more=False: (f"graded {lesson}", True)
+    )
     assert cli.main(["check", "1", "--target", "solutions"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [f"Checking {COURSE_ROOT}/solutions/01-what-is-mlops/exercises", "graded 01"]
