@@ -103,7 +103,7 @@ def server_command(
     # First the folders each pair covers with its own (the course may live under /tmp).
     command += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     command += ["--perms", "0755", "--dir", "/var", "--perms", "01777", "--dir", "/var/tmp"]
-    read_only = [Path(sys.base_prefix).resolve(), Path(sys.prefix)]
+    read_only = [Path(sys.base_prefix).resolve(), Path(sys.prefix), *_imported_from_capstone()]
     read_only += [COURSE_ROOT / "mlops_course", COURSE_ROOT / "tests" / "lessons"]
     read_only += [COURSE_ROOT / name for name in COURSE_FILES if (COURSE_ROOT / name).exists()]
     folders = [*read_only, COURSE_ROOT / "solutions", namespaces.SCRATCH]
@@ -116,6 +116,14 @@ def server_command(
         command += ["--bind", str(folder), str(namespaces.CGROUP_MOUNTS / name)]
     command += ["--chdir", str(COURSE_ROOT), *program]
     return command
+
+
+def _imported_from_capstone() -> list[Path]:
+    """The capstone files mlops_course imports (its quiet settings), and nothing else of it."""
+    import churn
+    import churn.quiet
+
+    return [Path(str(module.__file__)).resolve() for module in (churn, churn.quiet)]
 
 
 def _system_mounts() -> list[str]:

@@ -43,7 +43,7 @@ from mlops_course.grading.warm import server_for
 from mlops_course.workspace import COURSE_ROOT
 
 DEFAULT_MAX_PROCESSES = 256
-SERVER_DIED = "the grading server stopped while grading this lesson (it was restarted for the next)"
+SERVER_DIED = "the grading server stopped while grading this lesson (a new one grades the next)"
 USER_NAMESPACE_HELP = (
     "unprivileged user namespaces are blocked (Ubuntu 24.04: AppArmor); see the README's "
     "instructor section to allow bubblewrap, or pass --no-sandbox to trust the submissions"
@@ -187,6 +187,8 @@ class Sandbox:
             )
             server = server_for(self.command, env=None)
             answer = server.ask(job, deadline=time.monotonic() + self.timeout + 90)
+            if answer is None and not server.answered:
+                raise SandboxBroken(f"the grading server could not start: {server.last_error()}")
             return answer, self.cgroups.oom_kills(pair) > 0
         finally:
             self.cgroups.remove(pair)

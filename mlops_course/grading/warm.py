@@ -30,6 +30,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -71,16 +72,25 @@ class WarmServer:
 
     def __init__(self, command: list[str], env: dict[str, str] | None) -> None:
         self.command = command
+        self.answered = 0  # a server that dies before its first answer is broken, not killed
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop() and kill()
         self.process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=self._errors,
             env=env,
             start_new_session=True,
         )
         self._pending = b""
         with _servers_lock:
             _servers.append(self)
+
+    def last_error(self) -> str:
+        """The last line the server wrote to stderr (why it could not start, say)."""
+        self._errors.seek(0)
+        lines = self._errors.read().decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else "no message"
 
     def alive(self) -> bool:
         """True while the server process runs."""
@@ -108,6 +118,7 @@ class WarmServer:
         if not isinstance(answer, dict):
             self.kill()
             return None
+        self.answered += 1
         return answer
 
     def stop(self) -> None:
@@ -119,6 +130,7 @@ class WarmServer:
         except (BrokenPipeError, subprocess.TimeoutExpired):
             self.kill()
         stdout.close()
+        self._errors.close()
 
     def kill(self) -> None:
         """Kill the server and everything it started (its own session)."""
@@ -188,7 +200,7 @@ def run_pytest(
     }
     answer = server.ask(job, deadline=None)
     if answer is None:
-        raise RuntimeError("the warm grading server died")
+        raise RuntimeError(f"the warm grading server died ({server.last_error()})")
     code: int | None = answer["code"]
     return code
 

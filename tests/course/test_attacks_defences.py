@@ -347,3 +347,17 @@ def test_grading_without_the_sandbox_is_recorded(tmp_path, capsys):
     )
     assert code == 0 and "WITHOUT a sandbox" in capsys.readouterr().out
     assert '"sandboxed": false' in (out / "grades.json").read_text()
+
+
+def test_a_server_that_cannot_start_stops_grading_rather_than_fail_every_pair(monkeypatch):
+    try:
+        grader = sandbox.Sandbox(timeout=5, memory_mb=256)
+    except sandbox.SandboxUnavailable as error:
+        pytest.skip(f"no grading sandbox here: {error}")  # test_attacks fails under COURSE_CI
+    try:
+        grader.command = [sys.executable, "-c", "import sys; sys.exit('cannot import churn')"]
+        with pytest.raises(sandbox.SandboxBroken, match="cannot import churn"):
+            grader.run({}, None)
+    finally:
+        warm.stop_servers()
+        grader.close()
