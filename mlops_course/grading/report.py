@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-MAX_MESSAGE = 600  # characters of a failure message kept: enough to teach, too few to dump files
+MAX_MESSAGE = 1000  # characters of a failure message kept: enough to teach, too few to dump files
 MAX_REPORT_BYTES = 8 * 1024 * 1024
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -65,7 +65,12 @@ class GradeReport(BaseModel):
 
 
 def cut(text: str, limit: int = MAX_MESSAGE) -> str:
-    """``text`` shortened to ``limit`` characters, saying how much was left out."""
+    """``text`` shortened to about ``limit`` characters, saying how much was left out.
+
+    The middle goes: a message says what was expected first and what it means
+    last, and the values it shows in between are what grows.
+    """
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}... ({len(text) - limit} more characters not shown)"
+    head, tail = text[: limit * 2 // 3], text[-(limit // 3) :]
+    return f"{head} ... ({len(text) - len(head) - len(tail)} characters not shown) ... {tail}"
