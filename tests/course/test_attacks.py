@@ -36,7 +36,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -374,7 +374,7 @@ class Evidence:
     secret: str
     seconds: float
     class_code: int
-    solo: dict[str, tuple[int, dict | None]]  # learner -> its own class's exit code, gradebook
+    solo: dict[str, Grading]  # learner -> its own class's `course grade`, once finished
     feedback: dict[str, str]
     received: bytes
     course_changes: list[str]
@@ -386,13 +386,18 @@ class Evidence:
 
     def entry(self, learner: str, lesson: str = "01") -> dict:
         """The gradebook entry of one learner's lesson (in its own class, if it had one)."""
-        book = self.solo[learner][1] if learner in self.solo else self.book
+        book = self.solo[learner].book if learner in self.solo else self.book
         return (book or {"learners": {}})["learners"].get(learner, {}).get("lessons", {})[lesson]
 
     def stopped_grading(self, learner: str) -> str | None:
-        """'course grade exited N with no gradebook' when the learner's own class did that."""
-        code, book = self.solo.get(learner, (self.class_code, self.book))
-        return f"course grade exited {code} with no gradebook" if code or not book else None
+        """Why `course grade` stopped with no gradebook, when the learner's own class did."""
+        if learner not in self.solo:
+            return None if self.class_code == 0 and self.book else "the class's grading failed"
+        run = self.solo[learner]
+        if run.code == 0 and run.book:
+            return None
+        said = (run.stderr_text.strip().splitlines() or ["nothing"])[-1]
+        return f"course grade exited {run.code} with no gradebook: {said}"
 
     def scored_unflagged(self, learner: str) -> str | None:
         """'scored N without a flag' when the learner did, else None."""
@@ -451,7 +456,8 @@ def _attacks() -> list[Attack]:
     def scribbled(seen: Evidence) -> str | None:
         scored_it = seen.scored_unflagged("attack-y-scribble")
         if scored_it and "attack-y-scribble" in seen.solo:
-            victim = seen.solo["attack-y-scribble"][1]["learners"][SOLO_VICTIM]["lessons"]["01"]
+            book = seen.solo["attack-y-scribble"].book or {}
+            victim = book["learners"][SOLO_VICTIM]["lessons"]["01"]
             return f"{scored_it}; the learner after it on its server: {victim['status']}"
         return scored_it
 
@@ -593,13 +599,18 @@ def _attacks() -> list[Attack]:
             "attack-12-kill-server",
             "killed the warm grading server (os.kill(os.getppid(), 9))",
             {"baseline": KILL_THE_SERVER},
-            lambda seen: seen.stopped_grading("attack-12-kill-server"),
+            lambda seen: _only_if("server died", seen.stopped_grading("attack-12-kill-server")),
             alone=True,
         ),
     ]
 
 
 ATTACKS = _attacks()
+
+
+def _only_if(sign: str, effect: str | None) -> str | None:
+    """``effect`` when it says ``sign`` (the damage the attack itself caused), else None."""
+    return effect if effect and sign in effect else None
 
 
 def _leak_markers(seen: Evidence) -> dict[str, str]:
@@ -688,8 +699,8 @@ def seen(sandboxed, tmp_path_factory) -> Evidence:
     started = time.monotonic()
     runs = [_course_grade(course, room, out, ["01", "07"], 2, sandboxed, secret)]
     for attack in solo:
-        folder = top / attack.learner
-        runs.append(_course_grade(course, folder, folder / "out", ["01"], 1, sandboxed, secret))
+        folder, gradebook = top / attack.learner, top / f"{attack.learner}-gradebook"
+        runs.append(_course_grade(course, folder, gradebook, ["01"], 1, sandboxed, secret))
     codes = [_finish(run) for run in runs]
     seconds = time.monotonic() - started
     csv_at_exit = _read(out / "grades.csv")
@@ -710,13 +721,7 @@ def seen(sandboxed, tmp_path_factory) -> Evidence:
         secret=secret,
         seconds=seconds,
         class_code=codes[0],
-        solo={
-            attack.learner: (
-                code,
-                json.loads(_read(top / attack.learner / "out" / "grades.json") or "null"),
-            )
-            for attack, code in zip(solo, codes[1:], strict=True)
-        },
+        solo={attack.learner: run for attack, run in zip(solo, runs[1:], strict=True)},
         feedback={p.stem: p.read_text() for p in (out / "feedback").glob("*.md")},
         received=listener.close(),
         course_changes=_changes(before["course"], _snapshot(course)),
@@ -730,10 +735,13 @@ def seen(sandboxed, tmp_path_factory) -> Evidence:
 
 @dataclass
 class Grading:
-    """A running `course grade`."""
+    """A `course grade` run: while it runs, then its exit code, stderr and gradebook."""
 
     process: subprocess.Popen[bytes]
-    stderr_text: str = field(default="")
+    out: Path
+    code: int = -1
+    stderr_text: str = ""
+    book: dict | None = None
 
 
 def _course_grade(
@@ -752,13 +760,15 @@ def _course_grade(
     process = subprocess.Popen(
         command, cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    return Grading(process)
+    return Grading(process, out)
 
 
 def _finish(run: Grading) -> int:
     _, stderr = run.process.communicate(timeout=600)
     run.stderr_text = stderr.decode(errors="replace")
-    return run.process.returncode
+    run.code = run.process.returncode
+    run.book = json.loads(_read(run.out / "grades.json") or "null")
+    return run.code
 
 
 def _copy_course(course: Path) -> Path:
