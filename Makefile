@@ -26,7 +26,7 @@ TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(CURDIR)/workspace/test-run
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
 .PHONY: setup test lab clean lint canary lock capstone capstone-validate capstone-test \
-	capstone-train capstone-register image image-wheels
+	capstone-train capstone-register capstone-next-month capstone-approve image image-wheels
 
 # The service image. The base is an argument: CI builds from a local Debian image.
 IMAGE ?= churn-capstone:latest
@@ -65,6 +65,14 @@ capstone-register: setup
 	cd capstone && dvc repro register
 	cd capstone && churn promote --test data/processed/test.csv
 	cd capstone && churn status
+
+# Nightly: ingest.month becomes the month after the champion's (0 without a champion).
+capstone-next-month: setup
+	cd capstone && churn next-month --apply
+
+# A person approves a pending version: APPROVE_VERSION=2 APPROVE_REASON='...' make capstone-approve
+capstone-approve: setup
+	cd capstone && churn approve --version "$$APPROVE_VERSION" --reason "$$APPROVE_REASON"
 
 # Online step: the image's pinned wheels (from uv.lock) and the churn package's wheel.
 image-wheels: setup

@@ -42,7 +42,9 @@ def logged(state, sample, tmp_path):
     train.to_csv(tmp_path / "train.csv", index=False)
 
     def log(accuracy: float, gate_passed: bool = True, month: int | None = None) -> GateVerdict:
-        data = None if month is None else IngestParams(month=month, rows=200, seed=7, scenario="none")
+        data = (
+            None if month is None else IngestParams(month=month, rows=200, seed=7, scenario="none")
+        )
         files = (tmp_path / "train.csv", tmp_path / "m.joblib", tmp_path / "run.json")
         run = train_file(*files, PARAMS, tmp_path, data)
         if gate_passed:

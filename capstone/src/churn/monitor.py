@@ -107,10 +107,13 @@ def screen(current: pd.DataFrame, reference: pd.DataFrame, min_rows: int) -> Scr
             if bad > MAX_UNUSABLE_SHARE * rows:
                 unjudged.setdefault(name, f"{bad} of {rows} values unusable")
         if name in CATEGORIES:
-            seen = set(table[name].dropna().astype(str))
-            unseen = sorted(seen - set(CATEGORIES[name]))
-            if unseen:
-                problems.append(f"{name}: categories the model never saw: {', '.join(unseen[:3])}")
+            present = table[name].dropna().astype(str)
+            unseen = present[~present.isin(CATEGORIES[name])]
+            if len(unseen):
+                shown = ", ".join(repr(value) for value in sorted(set(unseen))[:3])
+                problems.append(
+                    f"{name}: categories the model never saw: {shown} ({len(unseen)} rows)"
+                )
     return Screened(table, unjudged, problems)
 
 

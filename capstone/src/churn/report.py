@@ -90,7 +90,8 @@ def _press_perc(figure: dict[str, Any]) -> None:
             restyle, relayout = button["args"]
             for trace, shown in zip(figure["data"], restyle["visible"], strict=True):
                 trace["visible"] = shown
-            figure["layout"].update(relayout)
+            for key, value in relayout.items():  # e.g. the y axis title, keeping its anchor
+                figure["layout"][key] = {**figure["layout"].get(key, {}), **value}
             menu["active"] = index
 
 

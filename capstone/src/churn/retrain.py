@@ -135,6 +135,12 @@ def read_state(state_file: Path) -> RetrainingState:
     return RetrainingState.read(state_file) if state_file.exists() else RetrainingState()
 
 
+def failed_stage(output: str) -> str | None:
+    """The stage ``dvc repro`` names in its output as the one that failed, if any."""
+    found = re.search(r"failed to reproduce '([\w-]+)'", output)
+    return found.group(1) if found else None
+
+
 def _newer_than_last_retrain(verdict: MonitoringVerdict, state: RetrainingState) -> bool:
     """Whether the verdict's labels cover answers logged after the last retrain."""
     if state.retrained_at is None:
@@ -167,10 +173,9 @@ def retrain(project: Path, month: int, scenario: str | None = None) -> RetrainRe
     repro = dvc(["repro"], project, check=False)
     if repro.returncode != 0:
         output = repro.stderr + repro.stdout
-        stage = re.search(r"failed to reproduce '([\w-]+)'", output)
         last = output.strip().splitlines()[-3:]
         reason = "pipeline stopped: " + " / ".join(last)
-        return RetrainResult(month, False, stage.group(1) if stage else None, None, reason)
+        return RetrainResult(month, False, failed_stage(output), None, reason)
     dvc(["push", "--quiet"], project)
     version = Registration.read(project / "reports" / "registration.json").version
     reason = f"v{version} passed the gate on month {month}'s held-out rows: the new challenger"
