@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         args.params = local if local.exists() else PROJECT_DIR / "params.yaml"
     quiet_tools()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per request
     handler: Handler = args.handler
     try:
         return handler(args)
@@ -137,6 +138,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-log", action="store_true", help="do not log predictions")
     serve.set_defaults(handler=_serve)
 
+    send = commands.add_parser("send", help="send a CSV of customers to the service")
+    send.add_argument(
+        "--csv", type=Path, required=True, help="customers, e.g. course data --part features"
+    )
+    send.add_argument("--url", default="http://127.0.0.1:8000", help="the service")
+    send.set_defaults(handler=_send)
+
     storage = commands.add_parser(
         "storage", help="point DVC's cache and remote at the state folder"
     )
@@ -152,6 +160,12 @@ def _parser() -> argparse.ArgumentParser:
 
     retrain = commands.add_parser("retrain", help="retrain on a newer month if the verdict says so")
     retrain.add_argument("--month", type=int, required=True, help="the month whose data arrived")
+    retrain.add_argument(
+        "--scenario",
+        default=None,
+        choices=["none", "price_increase", "concept_shift", "schema_break"],
+        help="the data world's scenario of the new month (default: params.yaml's)",
+    )
     retrain.add_argument("--verdict", type=Path, default=None, help="monitor verdict (JSON)")
     retrain.add_argument(
         "--force",
@@ -362,6 +376,17 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _send(args: argparse.Namespace) -> int:
+    from churn.traffic import read_customers, send
+
+    customers = read_customers(args.csv)
+    served, started = send(args.url, customers)
+    versions = ", ".join(f"{count} by v{version}" for version, count in sorted(served.items()))
+    print(f"{len(customers)} customers scored ({versions}); the window began at")
+    print(f"  --since {started.isoformat()}")
+    return 0
+
+
 def _storage(args: argparse.Namespace) -> int:
     from churn.dvc_tools import configure_storage
     from churn.paths import PROJECT_DIR
@@ -426,7 +451,7 @@ def _retrain(args: argparse.Namespace) -> int:
         if not trigger.retrain:
             return 0
         window = verdict.window
-    result = retrain(project, args.month)
+    result = retrain(project, args.month, args.scenario)
     state = record_retrain(state_file, window, result)
     print(f"month {result.month}: {result.reason}")
     if state.failed_gates_in_a_row:

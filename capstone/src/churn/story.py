@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,6 @@ from churn.config import Params
 from churn.contracts import GateVerdict, MonitoringVerdict
 from churn.dvc_tools import commit, configure_storage, copy_project, dvc
 from churn.tracking import tracking_uri
-
-BATCH = 100  # customers per /predict/batch request
-REVIEWER = "story, standing in for the retention team's lead"
 
 
 @dataclass
@@ -56,11 +53,8 @@ def run_story(
     rows_per_month: int = 1000,
 ) -> int:
     """Run the whole loop on a copy of the project and print a summary; return 0 or 1."""
-    import logging
-
     from churn.config import load_params
 
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per request
     started = time.monotonic()
     source = (project or paths.PROJECT_DIR).resolve()
     story_dir = paths.state_dir() / "story"
@@ -161,9 +155,9 @@ def _months(
     params: Params,
 ) -> list[Month]:
     """Each month: traffic, late labels, monitoring, shadow, the retraining policy."""
-    from churn.featurize import clean_total_charges
     from churn.monitor import monitor_window
     from churn.retrain import judge_window
+    from churn.traffic import send
     from mlops_course import data
 
     _say(
@@ -175,14 +169,8 @@ def _months(
     for month in range(1, months + 1):
         table = data.generate(month=month, rows=rows_per_month, seed=seed + 100, scenario=scenario)
         features, labels = data.split_labels(table)
-        customers = clean_total_charges(features).to_dict(orient="records")
-        since = datetime.now(UTC)
-        served: dict[str, int] = {}
-        for start in range(0, len(customers), BATCH):
-            answer = _post(url, "/predict/batch", {"customers": customers[start : start + BATCH]})
-            for prediction in answer["predictions"]:
-                served[prediction["model_version"]] = served.get(prediction["model_version"], 0) + 1
-        _wait_until_logged(since, len(customers))
+        served, since = send(url, features)
+        _wait_until_logged(since, len(features))
         labels_path = story_dir / "labels" / f"month-{month}.csv"
         labels_path.parent.mkdir(parents=True, exist_ok=True)
         labels.to_csv(labels_path, index=False)  # weeks later, the month's outcomes arrive
@@ -195,7 +183,7 @@ def _months(
             drifted=", ".join(verdict.drifted_columns) or "-",
             accuracy=verdict.accuracy,
         )
-        _print_month(row, len(customers), verdict)
+        _print_month(row, len(features), verdict)
         _shadow_step(url, row, sorted(labels_path.parent.glob("*.csv")), params)
         # The same policy step as `churn retrain`: its state file carries the cooldown.
         trigger = judge_window(verdict, params.retrain, paths.retraining_state_file())
