@@ -187,3 +187,14 @@ def test_a_verdict_that_is_not_one_is_a_clear_error(project, tmp_path, capsys):
     assert _retrain(project, tmp_path / "verdict.json") == 2
     err = capsys.readouterr().err
     assert "is not a valid MonitoringVerdict" in err and "data_drift" in err
+
+
+def test_next_month_without_a_champion_is_month_0_and_apply_writes_it(state, tmp_path, capsys):
+    """The nightly run's first step; with a champion it is its month + 1 (test_registry)."""
+    params = tmp_path / "params.yaml"
+    params.write_text((PROJECT_DIR / "params.yaml").read_text().replace("month: 0", "month: 5"))
+    assert cli.main(["--params", str(params), "next-month"]) == 0
+    assert capsys.readouterr().out.strip() == "0"
+    assert cli.main(["--params", str(params), "next-month", "--apply"]) == 0
+    assert load_params(params).ingest.month == 0
+    assert "# which month of the data world arrives" in params.read_text()  # comments kept

@@ -7,10 +7,8 @@ off (``registry.needs_approval``), a winner waits as *pending* until someone
 approves it with a reason. These are lesson 07's rules, with its margin.
 
 Every move is recorded twice: as tags on the model version (who, when, why),
-and as one event in the registered model's audit trail. Each event is a tag
-of its own, ``event.0001``, ``event.0002``, ...: a tag holds at most a few
-thousand characters in a SQL store, so one growing list would have to be cut,
-and cutting an audit trail deletes history.
+and as one event in the registered model's audit trail (``churn.audit``: one
+tag per event, never cut).
 
 Only MLflow's "does not exist" means "no such model, version or alias". Any
 other registry error (a store that is down, a server that fails) stops the
@@ -28,6 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
+from churn import audit
 from churn.contracts import GateVerdict, RegistryEvent, RegistryEventKind, VersionRecord
 from churn.settings import settings
 from churn.tracking import connect
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
 MODEL_NAME = "churn"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
-EVENT_PREFIX = "event."  # audit events: registered-model tags event.0001, event.0002, ...
 PREVIOUS_CHAMPION_TAG = "previous_champion"  # what rollback gives the champion alias back to
 APPROVAL_TAG = "approval"  # "pending" while a person must decide, then "approved"
 COMPARED_WITH_TAG = "compared_with"  # the champion a pending version was scored against
@@ -358,29 +356,12 @@ def history(name: str = MODEL_NAME) -> list[RegistryEvent]:
         if error.error_code == NOT_FOUND:
             return []
         raise _failed(f"could not read the history of {name}", error) from error
-    numbered = sorted(
-        (int(key.removeprefix(EVENT_PREFIX)), value)
-        for key, value in tags.items()
-        if key.startswith(EVENT_PREFIX) and key.removeprefix(EVENT_PREFIX).isdigit()
-    )
-    return [RegistryEvent.model_validate_json(value) for _, value in numbered]
+    return audit.events_in(tags)
 
 
 def describe_history(name: str = MODEL_NAME) -> list[str]:
     """The audit trail, one line per event: number, time, who, what, which version, why."""
-    lines = []
-    for number, event in enumerate(history(name), start=1):
-        scores = ""
-        if event.challenger_score is not None:
-            scores = f" [challenger {event.challenger_score:.4f}"
-            if event.champion_score is not None:
-                scores += f", champion {event.champion_score:.4f}"
-            scores += f" on {event.evidence}]" if event.evidence else "]"
-        lines.append(
-            f"{number:04d} {event.at.isoformat()} {event.by:<10} {event.event:<17} "
-            f"v{event.version or '-'}: {event.reason}{scores}"
-        )
-    return lines
+    return audit.describe(history(name))
 
 
 def _write_decision(
@@ -445,12 +426,11 @@ def _record(
     **details: float | str | None,
 ) -> None:
     """Append one event to the audit trail, as a numbered tag of its own."""
-    tags = registry.get_registered_model(name).tags
-    number = 1 + sum(key.startswith(EVENT_PREFIX) for key in tags)
+    tag = audit.next_tag(registry.get_registered_model(name).tags)
     entry = RegistryEvent.model_validate(
         {"at": _now(), "by": _who(), "event": event, "version": version, "reason": reason} | details
     )
-    registry.set_registered_model_tag(name, f"{EVENT_PREFIX}{number:04d}", entry.model_dump_json())
+    registry.set_registered_model_tag(name, tag, entry.model_dump_json())
 
 
 def _guarded(write: Callable[[], T], what: str) -> T:
