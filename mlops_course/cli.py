@@ -7,18 +7,26 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from mlops_course import preflight
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``course`` command line and return its exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        for line in preflight.run_checks(args):
+            print(line, flush=True)
+    except preflight.CourseError as error:
+        print(f"course {args.command}: {error}", file=sys.stderr)
+        return 2
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler(args)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Tools of the MLOps workbook.")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", dest="command")
 
     data = commands.add_parser("data", help="write one month of the churn data world as CSV")
     data.add_argument("--month", type=int, default=0, help="0 = training history, 1.. = production")
@@ -61,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, default=None, help="seconds per learner and lesson")
     grade.add_argument("--memory-mb", type=int, default=None, help="memory per learner and lesson")
     grade.add_argument("--jobs", type=int, default=2, help="grading runs at once")
+    grade.add_argument(
+        "--docker", action="store_true", help="also build and run lesson 09's images (Docker)"
+    )
     grade.set_defaults(handler=_grade)
     return parser
 
@@ -82,11 +93,7 @@ def _data(args: argparse.Namespace) -> int:
 def _reset(args: argparse.Namespace) -> int:
     from mlops_course import workspace
 
-    try:
-        folder = workspace.reset(args.lesson)
-    except ValueError as error:
-        print(f"course reset: {error}", file=sys.stderr)
-        return 2
+    folder = workspace.reset(args.lesson)
     print(f"reset {folder}")
     return 0
 
@@ -131,9 +138,14 @@ def _check(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from mlops_course.grading import gradebook
 
-    if not args.submissions.is_dir():
-        print(f"course grade: {args.submissions} is not a folder", file=sys.stderr)
-        return 2
+    if args.docker:
+        from mlops_course.grading.docker_check import DockerUnavailable, docker_ready
+
+        try:
+            docker_ready()
+        except DockerUnavailable as missing:
+            print(f"course grade --docker: {missing}", file=sys.stderr)
+            return 2
     book = gradebook.grade_class(
         args.submissions,
         args.out,
@@ -141,6 +153,7 @@ def _grade(args: argparse.Namespace) -> int:
         timeout=args.timeout or gradebook.DEFAULT_TIMEOUT,
         memory_mb=args.memory_mb or gradebook.DEFAULT_MEMORY_MB,
         jobs=args.jobs,
+        docker=args.docker,
     )
     print(gradebook.summary_table(book))
     print(f"\ngradebook written to {args.out}/ (grades.csv, grades.json, feedback/)")

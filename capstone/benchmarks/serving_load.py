@@ -5,6 +5,11 @@ on 127.0.0.1 (the service with prediction logging on), and drives each with
 keep-alive HTTP clients: single-row and 100-row requests at 8 and 32 concurrent
 clients. Prints requests/s, rows/s, p50, p99, errors and memory, and the ratio.
 
+It also prints the CPU time each server spent per request (its processes' user and
+system time over the measurement). On a machine shared with other work, requests/s
+and latencies measure the neighbours as much as the server; CPU per request does not,
+so the CPU ratio is the figure to compare there.
+
 Usage: python capstone/benchmarks/serving_load.py [--seconds 8]
 """
 
@@ -56,10 +61,13 @@ def main() -> None:
                     ):
                         path = _service_path(rows) if name == "service" else "/invocations"
                         bodies = [body_of(customers[i : i + rows]) for i in range(0, 2000, rows)]
-                        results[name, rows, clients] = asyncio.run(
-                            _load(port, path, bodies, clients, args.seconds)
-                        )
-                        _print(name, rows, clients, results[name, rows, clients])
+                        server = service if name == "service" else scorer
+                        cpu_before = _cpu_seconds(server)
+                        result = asyncio.run(_load(port, path, bodies, clients, args.seconds))
+                        cpu = _cpu_seconds(server) - cpu_before
+                        result["cpu_ms"] = 1000 * cpu / max(result["requests"], 1)
+                        results[name, rows, clients] = result
+                        _print(name, rows, clients, result)
             memory = {
                 name: _rss_mib(server)
                 for name, server in (("service", service), ("mlflow", scorer))
@@ -71,8 +79,15 @@ def main() -> None:
             ratio = (
                 results["service", rows, clients]["rps"] / results["mlflow", rows, clients]["rps"]
             )
+            cpu_ratio = (
+                results["mlflow", rows, clients]["cpu_ms"]
+                / results["service", rows, clients]["cpu_ms"]
+            )
             label = f"{rows:>3}-row requests, {clients:>2} clients"
-            print(f"throughput ratio service/mlflow, {label}: {ratio:.1f}x")
+            print(
+                f"service/mlflow, {label}: throughput {ratio:.1f}x, "
+                f"CPU per request {cpu_ratio:.1f}x less"
+            )
     print(
         f"memory (RSS of the server and its children): service {memory['service']:.0f} MiB, "
         f"mlflow models serve {memory['mlflow']:.0f} MiB"
@@ -195,9 +210,19 @@ def _print(name: str, rows: int, clients: int, result: dict) -> None:
     print(
         f"{name:<8} {rows:>3} rows/request {clients:>2} clients: {result['rps']:7.0f} req/s "
         f"{result['rps'] * rows:8.0f} rows/s  p50 {result['p50_ms']:6.1f} ms  "
-        f"p99 {result['p99_ms']:6.1f} ms  errors {result['errors']} of {result['requests']}",
+        f"p99 {result['p99_ms']:6.1f} ms  CPU {result['cpu_ms']:5.2f} ms/request  "
+        f"errors {result['errors']} of {result['requests']}",
         flush=True,
     )
+
+
+def _cpu_seconds(server: servers.Server) -> float:
+    """User and system CPU time of the server's processes so far."""
+    import psutil
+
+    process = psutil.Process(server.process.pid)
+    times = [p.cpu_times() for p in [process, *process.children(recursive=True)]]
+    return sum(t.user + t.system for t in times)
 
 
 def _rss_mib(server: servers.Server) -> float:

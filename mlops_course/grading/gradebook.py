@@ -28,6 +28,7 @@ def grade_class(
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
     jobs: int = 2,
+    docker: bool = False,
 ) -> dict:
     """Grade every learner folder in ``submissions`` and write the gradebook to ``out``.
 
@@ -38,6 +39,7 @@ def grade_class(
         timeout: seconds one (learner, lesson) run may take.
         memory_mb: memory limit of one run.
         jobs: how many runs at once.
+        docker: also build and run lesson 09's images (``docker_check``, on this side).
 
     Returns:
         The gradebook as written to grades.json.
@@ -59,7 +61,12 @@ def grade_class(
             )
     finally:
         stop_servers()
-    book = _gradebook(learners, lessons, maximum, dict(zip(pairs, outcomes, strict=True)))
+    results = dict(zip(pairs, outcomes, strict=True))
+    if docker:
+        from mlops_course.grading.docker_check import add_image_checks
+
+        add_image_checks(submissions, results, maximum)
+    book = _gradebook(learners, lessons, maximum, results)
     _write(book, out)
     return book
 

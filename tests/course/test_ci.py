@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
+import tomllib
 
 import pytest
 import yaml
+from packaging.specifiers import SpecifierSet
 
 from mlops_course.workspace import COURSE_ROOT
 
@@ -55,19 +59,64 @@ def test_course_workflow_runs_the_make_targets_on_push_pr_and_weekly():
     assert "schedule" in workflow["jobs"]["canary"]["if"]
 
 
-@pytest.mark.parametrize("target", ["setup", "test", "capstone", "canary", "lab", "clean"])
-def test_make_targets_exist(target):
-    result = subprocess.run(["make", "-n", target], cwd=COURSE_ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+def _ci_run_steps() -> list[tuple[str, str, list[str]]]:
+    """(name, online or offline, command words) of each step of .ci/run, in order."""
+    script = (COURSE_ROOT / ".ci" / "run").read_text()
+    steps = re.findall(r'^step "([^"]+)" (online|offline) (.+)$', script, flags=re.MULTILINE)
+    return [(name, network, shlex.split(command)) for name, network, command in steps]
+
+
+def _make_targets(commands: list[list[str]]) -> list[str]:
+    return [words[1] for words in commands if words[0] == "make"]
+
+
+def test_the_workflow_runs_the_make_targets_of_ci_run_in_the_same_order():
+    ci_run = _make_targets([command for _, _, command in _ci_run_steps()])
+    steps = _course_workflow()["jobs"]["test"]["steps"]
+    workflow = _make_targets([shlex.split(step["run"]) for step in steps if "run" in step])
+    assert ci_run[:2] == ["setup", "image"] and "test" in ci_run and "site" in ci_run
+    assert workflow == ci_run, f"the workflow runs {workflow}, .ci/run runs {ci_run}"
+
+
+def test_the_comparison_notices_a_missing_or_reordered_target():
+    ci_run = _make_targets([["make", "setup"], ["make", "test"], [".ci/prove-python"]])
+    assert ci_run == ["setup", "test"]
+    assert _make_targets([["make", "test"], ["make", "setup"]]) != ci_run
 
 
 def test_ci_run_sets_up_online_then_tests_offline():
+    steps = {name: (network, command) for name, network, command in _ci_run_steps()}
+    assert steps["setup"] == ("online", ["make", "setup"])
+    for name in ("make test", "make capstone", "site"):
+        assert steps[name][0] == "offline", f"{name} must run with the network cut"
+    assert steps["Python 3.13 proof"] == ("online", [".ci/prove-python"])
     script = (COURSE_ROOT / ".ci" / "run").read_text()
-    setup = script.index("make setup")
-    offline = script.index("unshare --net")
-    assert setup < offline
-    assert "ip link set lo up && make test && make capstone" in script[offline:]
-    assert "COURSE_CI=1" in script
+    assert "unshare --net -- bash -c 'ip link set lo up && exec \"$@\"'" in script
+    assert "export COURSE_CI=1" in script
+
+
+def test_the_workflow_covers_every_supported_python_and_checks_it_ran():
+    project = tomllib.loads((COURSE_ROOT / "pyproject.toml").read_text())["project"]
+    supported = SpecifierSet(project["requires-python"])
+    minors = [f"3.{minor}" for minor in range(8, 30) if f"3.{minor}.0" in supported]
+    job = _course_workflow()["jobs"]["test"]
+    assert job["strategy"]["matrix"]["python"] == minors
+    assert job["env"]["COURSE_EXPECT_PYTHON"] == "${{ matrix.python }}"
+
+
+def test_the_python_313_proof_runs_offline_tests_in_debian_13():
+    proof = (COURSE_ROOT / ".ci" / "prove-python").read_text()
+    assert "RELEASE=trixie" in proof and "PYTHON_VERSION=3.13" in proof
+    assert '--bind "$ROOTFS" /' in proof and "--unshare-net" in proof
+    assert "COURSE_EXPECT_PYTHON" in proof and "tests/course/test_python_version.py" in proof
+
+
+@pytest.mark.parametrize(
+    "target", ["setup", "test", "capstone", "canary", "lab", "clean", "site", "image"]
+)
+def test_make_targets_exist(target):
+    result = subprocess.run(["make", "-n", target], cwd=COURSE_ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 def test_make_test_runs_every_notebook_under_nbval_and_all_suites():

@@ -39,3 +39,25 @@ def test_the_two_commands_at_the_top_are_make_targets():
         result = subprocess.run(["make", "-n", target], cwd=COURSE_ROOT, capture_output=True)
         assert result.returncode == 0, target
     assert "make test" in top and "make capstone" in top
+
+
+def _top_code_blocks() -> list[list[str]]:
+    top = README.split("## ")[0]
+    blocks = re.findall(r"^```bash\n(.*?)^```", top, flags=re.MULTILINE | re.DOTALL)
+    return [block.splitlines() for block in blocks]
+
+
+def test_the_first_code_block_is_a_learners_first_steps():
+    first = _top_code_blocks()[0]
+    commands = [line.split("#")[0].strip() for line in first]
+    assert commands == ["make setup", "source .venv/bin/activate", "course check 01", "make lab"]
+    setup = first[0]
+    assert re.search(r"\d+ min", setup), "say how long the first setup takes"
+    assert len(re.findall(r"\d(\.\d)? GB", setup)) == 2, "say what it downloads and stores"
+
+
+def test_make_test_and_make_capstone_follow_with_their_durations():
+    second = _top_code_blocks()[1]
+    assert [line.split("#")[0].strip() for line in second] == ["make test", "make capstone"]
+    for line in second:
+        assert re.search(r"\(about \d+ min", line), f"say how long it takes: {line}"

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
+import re
 import shutil
+import tomllib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,6 +153,7 @@ KEPT_FOLDERS = (
 EXPECTED_FILES = {
     "README.md",
     ".gitignore",
+    "pyproject.toml",
     "params.yaml",
     f"src/{PACKAGE}/__init__.py",
     *(f"{folder}/.gitkeep" for folder in KEPT_FOLDERS),
@@ -161,12 +165,14 @@ def files_under(folder: Path) -> set[str]:
 
 
 @pytest.mark.points(
-    0, exercise="create_project", hint="Keep create_project, package_name and gitignore_text."
+    0,
+    exercise="create_project",
+    hint="Keep create_project, package_name, gitignore_text and pyproject_text.",
 )
 def test_layout_functions_exist(layout):
     missing = [
         name
-        for name in ("create_project", "package_name", "gitignore_text")
+        for name in ("create_project", "package_name", "gitignore_text", "pyproject_text")
         if not callable(getattr(layout, name, None))
     ]
     assert not missing, f"expected these functions in layout.py, saw {missing} missing"
@@ -175,7 +181,8 @@ def test_layout_functions_exist(layout):
 @pytest.mark.points(
     2,
     exercise="create_project",
-    hint="Replace every run of characters other than a-z and 0-9 by one '_', not only spaces.",
+    hint="Every run of characters that cannot appear in a Python name becomes one underscore, not only spaces.",
+    more='re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")',
 )
 def test_package_name_from_spaces_and_dashes(layout):
     cases = {
@@ -192,7 +199,7 @@ def test_package_name_from_spaces_and_dashes(layout):
 @pytest.mark.points(
     1,
     exercise="create_project",
-    hint="A leading digit gets 'project_' in front; a keyword gets '_' at the end.",
+    hint="A Python name cannot start with a digit or be a keyword: rules 4 and 5 of the docstring.",
 )
 def test_package_name_is_always_an_identifier(layout):
     cases = {"2024 churn": "project_2024_churn", "42": "project_42", "class": "class_"}
@@ -202,7 +209,9 @@ def test_package_name_is_always_an_identifier(layout):
         assert seen == expected, f"expected package_name({name!r}) == {expected!r}, saw {seen!r}"
 
 
-@pytest.mark.points(1, exercise="create_project", hint="No letter or digit left? Raise ValueError.")
+@pytest.mark.points(
+    1, exercise="create_project", hint="No letter or digit left to build a name from? Refuse it."
+)
 def test_package_name_without_letters_raises(layout):
     for name in ("---", "", "!!"):
         expect_error(
@@ -215,7 +224,7 @@ def test_package_name_without_letters_raises(layout):
 @pytest.mark.points(
     2,
     exercise="create_project",
-    hint="Write README.md, .gitignore, params.yaml, a .gitkeep per folder, src/<package>/.",
+    hint="Write exactly the files the module docstring draws: the top-level files, a placeholder per empty folder, the package.",
 )
 def test_creates_exactly_the_layout(layout, tmp_path):
     project = layout.create_project(tmp_path / "work", PROJECT)
@@ -233,7 +242,7 @@ def test_creates_exactly_the_layout(layout, tmp_path):
 @pytest.mark.points(
     1,
     exercise="create_project",
-    hint="README.md starts with '# <name>'; params.yaml holds a YAML mapping such as 'seed: 42'.",
+    hint="The readme's first line is a Markdown title with the project's name; the settings file is a YAML mapping.",
 )
 def test_readme_and_params(layout, tmp_path):
     project = Path(layout.create_project(tmp_path, PROJECT))
@@ -256,6 +265,7 @@ def committed_files(project: Path) -> set[str]:
     (project / "data" / "raw" / "customers.csv").write_text("customerID,Churn\n")
     (project / "data" / "raw" / ".gitignore").write_text("/customers.csv\n")
     (project / POINTER).write_text("outs:\n- md5: 0\n  path: customers.csv\n")
+    (project / "uv.lock").write_text("version = 1\n")  # what `uv lock` writes
     for junk in (
         ".venv/lib/site.py",
         f"src/{PACKAGE}/__pycache__/core.cpython-311.pyc",
@@ -270,12 +280,12 @@ def committed_files(project: Path) -> set[str]:
 @pytest.mark.points(
     2,
     exercise="create_project",
-    hint="Never ignore data/ or *.dvc: the pointers and .gitkeep files must reach git.",
+    hint="Never hide a whole folder of data or every pointer: the pointers, placeholders and the lock must reach git.",
 )
-def test_git_keeps_the_pointers_and_the_skeleton(layout, tmp_path):
+def test_git_keeps_the_pointers_the_lock_and_the_skeleton(layout, tmp_path):
     project = Path(layout.create_project(tmp_path, PROJECT))
     staged = committed_files(project)
-    must_keep = {POINTER, "data/raw/.gitignore", ".dvc/config", *EXPECTED_FILES}
+    must_keep = {POINTER, "data/raw/.gitignore", ".dvc/config", "uv.lock", *EXPECTED_FILES}
     lost = sorted(must_keep - staged)
     assert not lost, f"expected `git add -A` to stage {lost} too, saw them ignored by .gitignore"
 
@@ -283,7 +293,8 @@ def test_git_keeps_the_pointers_and_the_skeleton(layout, tmp_path):
 @pytest.mark.points(
     1,
     exercise="create_project",
-    hint="Ignore .venv/, __pycache__/ and .ipynb_checkpoints/ folders wherever they are.",
+    hint="The environment, Python's bytecode caches and Jupyter's checkpoints are rebuilt on each machine, in any folder: ignore them.",
+    more="One line each: .venv/, __pycache__/ and .ipynb_checkpoints/.",
 )
 def test_git_ignores_what_is_rebuilt_or_secret(layout, tmp_path):
     project = Path(layout.create_project(tmp_path, PROJECT))
@@ -299,7 +310,7 @@ def test_git_ignores_what_is_rebuilt_or_secret(layout, tmp_path):
 @pytest.mark.points(
     2,
     exercise="create_project",
-    hint="Check before writing: raise FileExistsError if the folder exists and is not empty.",
+    hint="A folder that already holds something, or a file with the project's name, is refused before anything is written.",
 )
 def test_refuses_a_folder_that_is_not_empty(layout, tmp_path):
     project = tmp_path / PROJECT
@@ -338,6 +349,112 @@ def test_accepts_an_empty_folder_and_a_new_root(layout, tmp_path):
     assert init.is_file(), f"expected {init.relative_to(tmp_path)} under a new root, saw none"
 
 
+def read_pyproject(layout, name: str) -> dict:
+    """pyproject_text(name) parsed as TOML; fails with the parser's message if it is not."""
+    text = layout.pyproject_text(name)
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, TypeError) as error:
+        pytest.fail(
+            f"expected pyproject_text({name!r}) to be valid TOML, saw {error} in {text!r:.300}",
+            pytrace=False,
+        )
+
+
+VALID_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")  # PEP 508's rule
+
+
+@pytest.mark.points(
+    2,
+    exercise="create_project",
+    hint="An installer accepts a name of letters, digits and -_. that starts and ends with a letter or digit; the version and the Pythons it runs on come next.",
+    more='name = "churn-predictor", version = "0.1.0", requires-python = REQUIRES_PYTHON.',
+)
+def test_pyproject_names_the_project(layout):
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
+
+    cases = {
+        PROJECT: "churn-predictor",
+        "2024 churn": "2024-churn",
+        "Churn-model v2!": "churn-model-v2",
+    }
+    for name, expected in cases.items():
+        project = read_pyproject(layout, name).get("project") or {}
+        seen = project.get("name")
+        valid = isinstance(seen, str) and VALID_NAME.fullmatch(seen)
+        assert valid and canonicalize_name(seen) == expected, (
+            f"expected [project] name {expected!r} for the project {name!r}, saw {seen!r}"
+        )
+        try:
+            Version(str(project.get("version")))
+            pythons = SpecifierSet(str(project.get("requires-python")))
+        except (InvalidVersion, InvalidSpecifier) as error:
+            pytest.fail(
+                f"expected a version and requires-python for {name!r}, saw {error}", pytrace=False
+            )
+        running = platform.python_version()
+        assert running in pythons, (
+            f"expected requires-python to include the Python you run, {running}, saw {str(pythons)!r}"
+        )
+
+
+@pytest.mark.points(
+    2,
+    exercise="create_project",
+    hint="Declare what the project's code imports as requirements an installer reads, with ranges that allow the versions you have.",
+)
+def test_pyproject_declares_the_dependencies(layout):
+    from importlib import metadata
+
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    listed = (read_pyproject(layout, PROJECT).get("project") or {}).get("dependencies")
+    assert isinstance(listed, list), f"expected [project] dependencies as a list, saw {listed!r}"
+    try:
+        requirements = [Requirement(item) for item in listed]
+    except (InvalidRequirement, TypeError) as error:
+        pytest.fail(f"expected requirements such as 'pandas>=2.3', saw {error}", pytrace=False)
+    names = {canonicalize_name(requirement.name) for requirement in requirements}
+    missing = sorted({"pandas", "scikit-learn", "pyyaml"} - names)
+    assert not missing, (
+        f"expected dependencies on pandas, scikit-learn and pyyaml, saw {missing} missing"
+    )
+    for requirement in requirements:
+        installed = metadata.version(requirement.name)
+        assert requirement.specifier.contains(installed), (
+            f"expected {str(requirement)!r} to allow the installed {requirement.name} {installed}, "
+            "saw it excluded: the lock could never pick it"
+        )
+
+
+@pytest.mark.points(
+    2,
+    exercise="create_project",
+    hint="Say how to build the project and where its code is: the folder under src/ carries the package's name, not the project's.",
+    more='[build-system] requires = ["hatchling"], build-backend = "hatchling.build"; [tool.hatch.build.targets.wheel] packages = ["src/<package>"].',
+)
+def test_pyproject_builds_the_package_under_src(layout, tmp_path):
+    for name, package in ((PROJECT, PACKAGE), ("2024 churn", "project_2024_churn")):
+        table = read_pyproject(layout, name)
+        build = table.get("build-system") or {}
+        assert build.get("build-backend") == "hatchling.build" and "hatchling" in str(
+            build.get("requires")
+        ), f"expected hatchling as the build backend for {name!r}, saw {build!r}"
+        wheel = table.get("tool", {}).get("hatch", {}).get("build", {}).get("targets", {})
+        packages = (wheel.get("wheel") or {}).get("packages")
+        assert packages == [f"src/{package}"], (
+            f"expected packages = ['src/{package}'] for {name!r}, saw {packages!r}"
+        )
+    project = Path(layout.create_project(tmp_path, PROJECT))
+    written = (project / "pyproject.toml").read_text()
+    assert written == layout.pyproject_text(PROJECT), (
+        "expected create_project to write pyproject_text(name) to pyproject.toml, saw other text"
+    )
+
+
 # --- data_hash_at and data_versions ------------------------------------------------------
 
 
@@ -359,7 +476,8 @@ def test_versions_functions_exist(versions):
 @pytest.mark.points(
     2,
     exercise="data_hash_at",
-    hint="Read the pointer as it was at the revision: git show REV:PATH, then outs[0].md5.",
+    hint="Read the pointer as it was at that revision, not the one in your folder today.",
+    more="git show REV:data/raw/customers.csv.dvc prints the old pointer; its outs[0].md5 is the answer.",
 )
 def test_hash_at_an_old_commit(versions, history):
     expected = md5(history.bytes0)
@@ -395,7 +513,7 @@ def test_hash_at_branches_tags_and_relative_revisions(versions, history):
 @pytest.mark.points(
     1,
     exercise="data_hash_at",
-    hint="Do not check anything out to read it: git show prints the old file.",
+    hint="Reading history must not change the working tree: nothing checked out, nothing written.",
 )
 def test_hash_at_leaves_the_working_tree_alone(versions, history):
     pointer_before = (history.repo / POINTER).read_bytes()
@@ -412,7 +530,7 @@ def test_hash_at_leaves_the_working_tree_alone(versions, history):
 @pytest.mark.points(
     2,
     exercise="data_hash_at",
-    hint="If git show fails, raise FileNotFoundError naming the pointer and the revision.",
+    hint="A revision where the pointer did not exist, or that does not exist: say which pointer and which revision, as a FileNotFoundError.",
 )
 def test_revision_without_the_pointer_raises(versions, history):
     for revision, why in ((history.start, "before any data was added"), ("nope", "unknown")):
@@ -431,7 +549,8 @@ def test_revision_without_the_pointer_raises(versions, history):
 @pytest.mark.points(
     2,
     exercise="data_versions",
-    hint="git log -- POINTER lists only the commits that changed the pointer.",
+    hint="Only the commits that changed the pointer count; a commit that touched the README is not a data version.",
+    more="git log -- POINTER lists exactly those commits.",
 )
 def test_data_versions_lists_each_version(versions, history):
     seen = versions.data_versions(history.repo, POINTER)
@@ -443,7 +562,10 @@ def test_data_versions_lists_each_version(versions, history):
 
 
 @pytest.mark.points(
-    1, exercise="data_versions", hint="git log lists the newest first: pass --reverse."
+    1,
+    exercise="data_versions",
+    hint="git's history lists the newest commit first; the versions go oldest first.",
+    more="git log --reverse --format=%H -- POINTER",
 )
 def test_data_versions_oldest_first(versions, history):
     seen = [commit for commit, _ in versions.data_versions(history.repo, POINTER)]
@@ -483,7 +605,10 @@ def test_restore_functions_exist(restore):
 
 
 @pytest.mark.points(
-    1, exercise="restore_version", hint="hashlib.md5 over the file's bytes; .hexdigest()."
+    1,
+    exercise="restore_version",
+    hint="The md5 of the file's bytes, as 32 lowercase hex characters, for any file, empty ones too.",
+    more="hashlib.md5() fed the file's bytes, then .hexdigest().",
 )
 def test_file_md5_of_a_data_file(restore, tmp_path):
     cases = {"customers.csv": data.write_batch(tmp_path / "customers.csv", rows=50).read_bytes()}
@@ -497,7 +622,7 @@ def test_file_md5_of_a_data_file(restore, tmp_path):
 @pytest.mark.points(
     1,
     exercise="restore_version",
-    hint="Open the file with 'rb': text mode changes line endings and rejects some bytes.",
+    hint="Text mode changes line endings and rejects some bytes: hash the bytes exactly as they are on disk.",
 )
 def test_file_md5_reads_bytes_not_text(restore, tmp_path):
     content = b"customerID,Churn\r\n00-00001-ABCDE,Yes\r\n\xff\xfe\x00"
@@ -512,7 +637,8 @@ def test_file_md5_reads_bytes_not_text(restore, tmp_path):
 @pytest.mark.points(
     1,
     exercise="restore_version",
-    hint="Feed every chunk to the same md5 object until read() returns b''.",
+    hint="A file larger than one chunk: keep reading and feeding the same md5 until the file has no bytes left.",
+    more="while chunk := handle.read(CHUNK): digest.update(chunk)",
 )
 def test_file_md5_of_a_file_larger_than_a_chunk(restore, tmp_path):
     content = bytes(range(256)) * (10 * 1024 + 3)  # about 2.5 MB
@@ -525,7 +651,7 @@ def test_file_md5_of_a_file_larger_than_a_chunk(restore, tmp_path):
 @pytest.mark.points(
     1,
     exercise="restore_version",
-    hint="outs[0] holds md5 and path; return (Path(repo) / folder of the pointer / path, md5).",
+    hint="The pointer's first output holds the md5 and the tracked file's path, relative to the pointer's folder inside the repository.",
 )
 def test_pointer_target_of_the_customers_pointer(restore, history):
     seen = restore.pointer_target(history.repo, POINTER)
@@ -538,7 +664,7 @@ def test_pointer_target_of_the_customers_pointer(restore, history):
 @pytest.mark.points(
     1,
     exercise="restore_version",
-    hint="Read outs[0].path from the file and join it to the pointer's folder; never guess it.",
+    hint="The tracked file is wherever the pointer says, relative to the pointer's folder: read it, never guess it from the pointer's name.",
 )
 def test_pointer_target_reads_the_path(restore, tmp_path):
     pointer = tmp_path / "data" / "external" / "prices-2024.dvc"
@@ -573,7 +699,8 @@ def restored_path(restored) -> tuple[Path, Path]:
 @pytest.mark.points(
     3,
     exercise="restore_version",
-    hint="git checkout REV -- POINTER, then dvc checkout POINTER: both steps, in that order.",
+    hint="Two steps, in order: git brings back the old pointer, then DVC the bytes it names.",
+    more="git checkout REV -- POINTER, then dvc checkout POINTER.",
 )
 def test_restore_brings_back_the_exact_old_bytes(restored, history):
     repo, _ = restored_path(restored)
@@ -603,7 +730,7 @@ def test_restore_returns_the_data_path(restored):
 @pytest.mark.points(
     1,
     exercise="restore_version",
-    hint="Check out only the pointer (git checkout REV -- POINTER): no branch switch, no commit.",
+    hint="Bring back one file, the pointer, and stay on your branch: no switch, no commit.",
 )
 def test_restore_keeps_the_branch_and_commits_nothing(restored, history):
     repo, _ = restored_path(restored)
@@ -622,7 +749,7 @@ def test_restore_keeps_the_branch_and_commits_nothing(restored, history):
 @pytest.mark.points(
     2,
     exercise="restore_version",
-    hint="Compare file_md5(data) with the pointer's md5; raise ValueError showing both.",
+    hint="A cache can hand back damaged bytes without a word: hash what was restored yourself and refuse a mismatch, showing both md5s.",
 )
 def test_restore_refuses_a_damaged_cache(restore, history, tmp_path):
     repo = copy_repo(history, tmp_path)
@@ -651,7 +778,7 @@ def test_restore_refuses_a_damaged_cache(restore, history, tmp_path):
 @pytest.mark.points(
     1,
     exercise="restore_version",
-    hint="Let git's failure stop you: run raises RuntimeError; do not carry on to dvc.",
+    hint="When git fails, stop there: its error is the answer, and the data must stay as it was.",
 )
 def test_restore_at_a_revision_without_the_pointer_raises(restore, history, tmp_path):
     repo = copy_repo(history, tmp_path)

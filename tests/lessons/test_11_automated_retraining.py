@@ -111,9 +111,29 @@ def outcome_of(result, keys: list[str], function: str) -> dict:
 # --- should_retrain --------------------------------------------------------------------------
 
 
-def decide(retraining, days: int, drifted=False, accuracy=None, baseline=0.875, **policy):
-    """Call should_retrain ``days`` after the last retrain; return (retrain, rule, reason)."""
-    signals = retraining.Signals(drifted=drifted, accuracy=accuracy, baseline_accuracy=baseline)
+def decide(
+    retraining,
+    days: int,
+    drifted=False,
+    accuracy=None,
+    baseline=0.875,
+    labels_day: int | None = None,
+    failed: int = 0,
+    **policy,
+):
+    """Call should_retrain ``days`` after the last retrain; return (retrain, rule, reason).
+
+    ``labels_day``: the day (after the last retrain) the labelled window ends;
+    by default the decision's own day: labels newer than the last retrain.
+    """
+    labels_day = days if labels_day is None else labels_day
+    signals = retraining.Signals(
+        drifted=drifted,
+        accuracy=accuracy,
+        baseline_accuracy=baseline,
+        labelled_until=START + timedelta(days=labels_day) if accuracy is not None else None,
+        failed_gates_in_a_row=failed,
+    )
     decision = retraining.should_retrain(
         signals, retraining.Policy(**policy), START, START + timedelta(days=days)
     )
@@ -137,8 +157,15 @@ def test_should_retrain_signature(retraining):
     expected = ["signals", "policy", "last_retrained_at", "now"]
     assert seen == expected, f"expected should_retrain({', '.join(expected)}), saw {seen}"
     policy = retraining.Policy()
-    defaults = (policy.max_accuracy_drop, policy.schedule_days, policy.min_days_between)
-    assert defaults == (0.05, 90, 28), f"expected Policy defaults (0.05, 90, 28), saw {defaults}"
+    defaults = (
+        policy.max_accuracy_drop,
+        policy.schedule_days,
+        policy.min_days_between,
+        policy.max_failed_gates,
+    )
+    assert defaults == (0.05, 90, 28, 3), (
+        f"expected Policy defaults (0.05, 90, 28, 3), saw {defaults}"
+    )
 
 
 @pytest.mark.points(
@@ -263,7 +290,96 @@ def test_a_performance_drop_overrides_the_cap(retraining):
 
 
 @pytest.mark.points(
-    1, exercise="should_retrain", hint="now before last_retrained_at: raise ValueError."
+    2,
+    exercise="should_retrain",
+    hint="A drop skips the cap only on labels newer than the last retrain: on a window the "
+    "last retrain already saw, it waits for the cap like any other trigger.",
+    more="new_labels = signals.labelled_until is not None and signals.labelled_until > "
+    "last_retrained_at.",
+)
+def test_an_old_window_does_not_override_the_cap(retraining):
+    retrain, rule, reason = decide(retraining, 3, accuracy=0.75, labels_day=-1)
+    assert (retrain, rule) == (False, "cap"), (
+        "expected (False, 'cap') for a drop measured on labels that end a day BEFORE the last "
+        f"retrain, 3 days after it: that retrain already answered them; saw {(retrain, rule)}"
+    )
+    retrain, rule, _ = decide(retraining, 3, accuracy=0.75, labels_day=0)
+    assert (retrain, rule) == (False, "cap"), (
+        "expected (False, 'cap') for labels ending on the day of the last retrain (not newer), "
+        f"saw {(retrain, rule)}"
+    )
+    retrain, rule, _ = decide(retraining, 3, accuracy=0.75, labels_day=1)
+    assert (retrain, rule) == (True, "performance"), (
+        "expected (True, 'performance') for labels ending the day after the last retrain, "
+        f"saw {(retrain, rule)}"
+    )
+    retrain, rule, _ = decide(retraining, 30, accuracy=0.75, labels_day=-1)
+    assert (retrain, rule) == (True, "performance"), (
+        "expected (True, 'performance') for an old window's drop once the cap (28 days) has "
+        f"passed, saw {(retrain, rule)}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="should_retrain",
+    hint="When the gate keeps failing, more retraining cannot help: after the allowed number "
+    "of failures in a row, stop and ask for a person, whatever the other signals say.",
+)
+def test_failed_gates_in_a_row_escalate_to_a_person(retraining):
+    retrain, rule, reason = decide(retraining, 40, drifted=True, accuracy=0.5, failed=3)
+    assert (retrain, rule) == (False, "escalate"), (
+        "expected (False, 'escalate') after 3 failed gates in a row (max_failed_gates = 3), even "
+        f"with drift and a large drop on new labels; saw {(retrain, rule)}"
+    )
+    assert "3" in reason, f"expected the reason to say how many failed, saw {reason!r}"
+    retrain, rule, _ = decide(retraining, 40, accuracy=0.5, failed=2)
+    assert (retrain, rule) == (True, "performance"), (
+        f"expected 2 failures (one below the limit) to still retrain, saw {(retrain, rule)}"
+    )
+    retrain, rule, _ = decide(retraining, 40, accuracy=0.5, failed=1, max_failed_gates=1)
+    assert rule == "escalate", f"expected escalate with max_failed_gates=1 after 1, saw {rule!r}"
+
+
+@pytest.mark.points(
+    2,
+    exercise="should_retrain",
+    hint="A daily scheduler sees the same bad window every day: the first retrain uses it, "
+    "the cap holds the rest back, and after the allowed failures the loop stops.",
+)
+def test_a_daily_scheduler_on_a_failing_gate(retraining):
+    # The labels of one bad window (ending on day 0) are all there is; every gate fails.
+    last, failed, retrained_on, escalated_on = START - timedelta(days=60), 0, [], []
+    for day in range(1, 121):
+        now = START + timedelta(days=day)
+        signals = retraining.Signals(
+            drifted=False,
+            accuracy=0.75,
+            baseline_accuracy=0.875,
+            labelled_until=START,
+            failed_gates_in_a_row=failed,
+        )
+        decision = retraining.should_retrain(signals, retraining.Policy(), last, now)
+        if decision.retrain:
+            retrained_on.append(day)
+            last, failed = now, failed + 1  # the challenger failed the gate again
+        elif decision.rule == "escalate":
+            escalated_on.append(day)
+    assert retrained_on == [1, 29, 57], (
+        "expected retrains on days 1 (new labels), 29 and 57 (the cap runs out), then none: "
+        f"saw {len(retrained_on)} retrains on days {retrained_on[:10]}"
+        f"{'...' if len(retrained_on) > 10 else ''}"
+    )
+    assert escalated_on and escalated_on[0] == 58 and len(escalated_on) == 63, (
+        "expected the loop to escalate every day from day 58 (after 3 failed gates), saw "
+        f"escalations on {escalated_on[:3]}... ({len(escalated_on)} days)"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="should_retrain",
+    hint="A decision dated before the last retrain is a mistake upstream: refuse it.",
 )
 def test_refuses_a_decision_before_the_last_retrain(retraining):
     signals = retraining.Signals(drifted=True, accuracy=0.5, baseline_accuracy=0.875)
@@ -381,7 +497,8 @@ def run_retrain(retraining, uri, train, held_out, trainer, measure, registry, **
 @pytest.mark.points(
     0,
     exercise="retrain_and_decide",
-    hint="Keep retrain_and_decide(tracking_uri, name, train, held_out, fit_and_log, measure, registry, gate=GATE, margin=MARGIN).",
+    hint="Keep retrain_and_decide's nine parameters in their order, with the course's gate and "
+    "margin as defaults.",
 )
 def test_retrain_and_decide_signature(retraining):
     parameters = inspect.signature(retraining.retrain_and_decide).parameters
@@ -424,7 +541,10 @@ def months():
 @pytest.mark.points(
     3,
     exercise="retrain_and_decide",
-    hint="fit_and_log(train); measure the run's model on held_out; gate; register_version either way; promote_if_better only after a passed gate.",
+    hint="Train once on the training rows; judge the new run's model on the held-out rows "
+    "against the gate; register it whatever the verdict; only a passed gate lets it compete.",
+    more="run_id = fit_and_log(train); measure(logged_model_uri(...), held_out); "
+    "registry.register_version(...) either way; registry.promote_if_better(...) after a pass.",
 )
 def test_real_models_first_champion_failed_gate_then_promotion(
     retraining, registry07, lesson04, mlflow, months, tmp_path
@@ -523,7 +643,8 @@ def test_the_margin_boundary(retraining, registry07, planned):
 @pytest.mark.points(
     2,
     exercise="retrain_and_decide",
-    hint="A challenger that failed the gate is registered with gate_passed=False and never competes, however accurate.",
+    hint="A challenger that failed the gate is registered, marked as failed, and never "
+    "competes, however accurate.",
 )
 def test_a_challenger_that_failed_the_gate_never_competes(retraining, registry07, planned):
     uri, client, trainer, measure = planned
@@ -558,7 +679,10 @@ def test_a_challenger_that_failed_the_gate_never_competes(retraining, registry07
 @pytest.mark.points(
     2,
     exercise="retrain_and_decide",
-    hint="Train on train only; gate and compare both models on the same held_out rows: score = measure(uri, held_out)[PROMOTION_METRIC].",
+    hint="Train on the training rows only; gate and compare both models on the same held-out "
+    "rows, by the promotion metric.",
+    more="score = lambda uri, table: measure(uri, table)[PROMOTION_METRIC], passed to "
+    "promote_if_better with held_out.",
 )
 def test_everything_is_judged_on_the_same_held_out_rows(retraining, registry07, planned):
     uri, client, trainer, measure = planned
@@ -672,7 +796,8 @@ def watch(retraining, uri, name, scores, registry, **options):
 @pytest.mark.points(
     0,
     exercise="watch_new_champion",
-    hint="Keep watch_new_champion(tracking_uri, name, labelled, score, registry, tolerance=TOLERANCE).",
+    hint="Keep watch_new_champion's six parameters in their order, with the tolerance 0.02 "
+    "as default.",
 )
 def test_watch_new_champion_signature(retraining):
     parameters = inspect.signature(retraining.watch_new_champion).parameters
@@ -688,7 +813,9 @@ def test_watch_new_champion_signature(retraining):
 @pytest.mark.points(
     2,
     exercise="watch_new_champion",
-    hint="Clearly worse than its previous_champion on the new labels: registry.rollback(tracking_uri, name, reason).",
+    hint="A new champion clearly worse than the one it replaced, on the new labels, goes back "
+    "through lesson 07's rollback, with a reason naming both.",
+    more="registry.rollback(tracking_uri, name, reason).",
 )
 def test_a_clearly_worse_new_champion_is_rolled_back(retraining, registry07, store):
     uri, client = store
@@ -716,7 +843,8 @@ def test_a_clearly_worse_new_champion_is_rolled_back(retraining, registry07, sto
 @pytest.mark.points(
     2,
     exercise="watch_new_champion",
-    hint="Roll back only if champion_score < previous_score - tolerance: exactly the tolerance keeps it.",
+    hint="Roll back only for a fall larger than the tolerance: exactly the tolerance keeps "
+    "the new champion.",
 )
 def test_the_tolerance_boundary(retraining, registry07, store):
     uri, client = store
@@ -765,7 +893,8 @@ def test_judged_on_the_new_labels_not_on_old_scores(retraining, registry07, stor
 @pytest.mark.points(
     1,
     exercise="watch_new_champion",
-    hint="No previous_champion tag: nothing to compare, no rollback, previous_score None; no champion: ValueError.",
+    hint="A first champion has nothing to compare with: no rollback and no previous score; "
+    "a model without a champion is an error.",
 )
 def test_a_first_champion_and_no_champion(retraining, registry07, store):
     uri, client = store
@@ -788,4 +917,309 @@ def test_a_first_champion_and_no_champion(retraining, registry07, store):
     )
     assert aliases_of(client, "nobody") == {"challenger": "1"}, (
         f"expected the aliases unchanged, saw {aliases_of(client, 'nobody')}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="watch_new_champion",
+    hint="After a rollback the champion is an old version, not a new one: there is nothing "
+    "new to watch, and watching it against its own predecessor would walk back one more "
+    "version each time the loop runs.",
+    more="In registry.audit_log(...), if the newest 'promoted' or 'rolled back' event is "
+    "'rolled back', return without scoring or rolling back.",
+)
+def test_a_second_watch_after_a_rollback_does_not_walk_back(retraining, registry07, store):
+    uri, client = store
+    client.create_registered_model("churn")
+    for number in (1, 2, 3):
+        tags = {"gate": "passed"}
+        if number > 1:
+            tags["previous_champion"] = str(number - 1)
+        client.create_model_version(
+            "churn", source=f"file:///placeholder/churn/{number}", tags=tags
+        )
+        client.set_registered_model_alias("churn", "champion", str(number))
+        event = "promoted"
+        registry07.record_event(client, "churn", event, str(number), f"version {number} won")
+    scores = PlannedScores("churn", {1: 0.875, 2: 0.8125, 3: 0.625})
+    first = watch(retraining, uri, "churn", scores, registry07)
+    assert first["rolled_back"] is True and aliases_of(client, "churn") == {"champion": "2"}, (
+        "expected the first watch to roll version 3 (0.625) back to version 2 (0.8125), saw "
+        f"rolled_back {first['rolled_back']!r}, aliases {aliases_of(client, 'churn')}"
+    )
+    scores.calls.clear()
+    second = watch(retraining, uri, "churn", scores, registry07)
+    assert second["rolled_back"] is False and aliases_of(client, "churn") == {"champion": "2"}, (
+        "expected a second watch to leave version 2 alone (it came back by a rollback: nothing "
+        f"new to watch), saw rolled_back {second['rolled_back']!r} and aliases "
+        f"{aliases_of(client, 'churn')}: the watch walked back further"
+    )
+    assert not scores.calls and second["previous_score"] is None, (
+        f"expected no scoring after a rollback, saw score() called for {scores.calls}"
+    )
+
+
+# --- shadow_decision ---------------------------------------------------------------------------
+
+
+def shadow_of(rows: int, champion_right: int, challenger_right: int, at_threshold: bool = False):
+    """A shadow log of ``rows`` customers who all churned, and their labels.
+
+    The champion says churn (0.75) for its first ``champion_right`` rows and
+    stay (0.25) after; the challenger likewise. With ``at_threshold`` the
+    right answers are exactly 0.5.
+    """
+    import pandas as pd
+
+    yes = 0.5 if at_threshold else 0.75
+    ids = [f"05-{number:05d}-SHADW" for number in range(rows)]
+    log = pd.DataFrame(
+        {
+            "customerID": ids,
+            "champion_probability": [yes if i < champion_right else 0.25 for i in range(rows)],
+            "challenger_probability": [yes if i < challenger_right else 0.25 for i in range(rows)],
+        }
+    )
+    labels = pd.DataFrame({"customerID": ids, "Churn": "Yes"})
+    return log, labels
+
+
+def judge(retraining, log, labels, **options):
+    verdict = retraining.shadow_decision(log, labels, **options)
+    for name in ("decision", "labelled", "champion_accuracy", "challenger_accuracy", "reason"):
+        assert hasattr(verdict, name), f"expected a ShadowVerdict, saw {verdict!r}"
+    return verdict
+
+
+@pytest.mark.points(
+    0,
+    exercise="shadow_decision",
+    hint="Keep shadow_decision's parameters: the shadow log, the labels, the minimum labelled "
+    "rows (1,000), the margin (0.01) and the threshold (0.5).",
+)
+def test_shadow_decision_signature(retraining):
+    parameters = inspect.signature(retraining.shadow_decision).parameters
+    expected = ["shadow_log", "labels", "min_labelled", "margin", "threshold"]
+    assert list(parameters) == expected, (
+        f"expected shadow_decision({expected}), saw {list(parameters)}"
+    )
+    defaults = [parameters[name].default for name in expected[2:]]
+    assert defaults == [1000, 0.01, 0.5], f"expected defaults [1000, 0.01, 0.5], saw {defaults}"
+
+
+@pytest.mark.points(
+    3,
+    exercise="shadow_decision",
+    hint="Judge both models on exactly the shadow rows that got a label (an inner join): a "
+    "row without a label is no evidence for either model, and labels of other customers "
+    "are not shadow rows.",
+    more="joined = shadow_log.merge(labels, on='customerID', how='inner'); both accuracies "
+    "on joined.",
+)
+def test_both_models_on_exactly_the_labelled_shadow_rows(retraining):
+    import pandas as pd
+
+    log, labels = shadow_of(48, champion_right=30, challenger_right=42)
+    arrived = labels.iloc[:32]  # labels for 32 of 48 shadow rows: champion 30/32, challenger 32/32
+    strangers = pd.DataFrame({"customerID": ["99-00000-OTHER", "99-00001-OTHER"], "Churn": "No"})
+    verdict = judge(
+        retraining, log, pd.concat([arrived, strangers]), min_labelled=32, margin=0.03125
+    )
+    seen = (
+        verdict.decision,
+        verdict.labelled,
+        verdict.champion_accuracy,
+        verdict.challenger_accuracy,
+    )
+    assert seen == ("promote", 32, 0.9375, 1.0), (
+        "expected both judged on the 32 labelled shadow rows: champion 30/32 = 0.9375, "
+        "challenger 32/32 = 1.0, a gain of 0.0625 > 0.03125: ('promote', 32, 0.9375, 1.0); "
+        f"saw {seen}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="shadow_decision",
+    hint="Too few labelled rows is no basis for a decision: wait, without accuracies; "
+    "exactly the minimum is enough.",
+)
+def test_wait_for_enough_labels(retraining):
+    log, labels = shadow_of(40, champion_right=20, challenger_right=40)
+    early = judge(retraining, log, labels.iloc[:19], min_labelled=20)
+    assert (early.decision, early.labelled, early.champion_accuracy) == ("wait", 19, None), (
+        "expected ('wait', 19, None) with 19 labelled rows and min_labelled=20, saw "
+        f"{(early.decision, early.labelled, early.champion_accuracy)}"
+    )
+    enough = judge(retraining, log, labels.iloc[:20], min_labelled=20)
+    assert enough.decision in ("promote", "keep") and enough.labelled == 20, (
+        f"expected a decision with exactly 20 labelled rows (the minimum), saw {enough.decision!r}"
+    )
+
+
+@pytest.mark.points(
+    1,
+    exercise="shadow_decision",
+    hint="Lesson 07's rule: the challenger must win by MORE than the margin; a gain of "
+    "exactly the margin keeps the champion.",
+)
+def test_the_margin_and_the_threshold(retraining):
+    log, labels = shadow_of(16, champion_right=12, challenger_right=14)  # 0.75 vs 0.875
+    kept = judge(retraining, log, labels, min_labelled=16, margin=0.125)
+    promoted = judge(retraining, log, labels, min_labelled=16, margin=0.0625)
+    assert (kept.decision, promoted.decision) == ("keep", "promote"), (
+        "expected a gain of exactly the margin (0.875 vs 0.75 + 0.125) to keep the champion and "
+        f"a margin of 0.0625 to promote, saw {kept.decision!r} and {promoted.decision!r}"
+    )
+    log, labels = shadow_of(16, champion_right=12, challenger_right=14, at_threshold=True)
+    verdict = judge(retraining, log, labels, min_labelled=16, margin=0.0625)
+    assert (verdict.champion_accuracy, verdict.challenger_accuracy) == (0.75, 0.875), (
+        "expected answers of exactly 0.5 to say churn (probability >= threshold), saw "
+        f"accuracies {verdict.champion_accuracy} and {verdict.challenger_accuracy}"
+    )
+
+
+# --- signals_from_monitoring: lesson 10's drift detection, reused -----------------------------
+
+
+@pytest.fixture(scope="module")
+def lesson10(reference):
+    """Lesson 10's reference drift module: its detect_drift and performance_check."""
+    return reference("10", "drift")
+
+
+class SpyDrift:
+    """Lesson 10's drift module, remembering what was asked of it."""
+
+    def __init__(self, drift):
+        self.drift = drift
+        self.calls: list[str] = []
+        self.DriftVerdict = drift.DriftVerdict
+        self.PerformanceCheck = drift.PerformanceCheck
+
+    def detect_drift(self, reference, current, *args, **kwargs):
+        self.calls.append("detect_drift")
+        return self.drift.detect_drift(reference, current, *args, **kwargs)
+
+    def performance_check(self, logged, labels, *args, **kwargs):
+        self.calls.append("performance_check")
+        return self.drift.performance_check(logged, labels, *args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def monitored():
+    """Month 0 (the reference), a model trained on it, and logged windows of months 1, 3 and 5.
+
+    Month 1: nothing changed. Month 3: prices rose 9 %. Month 5: the concept shifted.
+    """
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    def numbers(table):
+        text = table["TotalCharges"].astype(str).str.strip()
+        return table.assign(TotalCharges=pd.to_numeric(text.where(text != "", "0")))
+
+    reference = numbers(data.generate(month=0, rows=1500, seed=4))
+    encode = ColumnTransformer(
+        [
+            (
+                "numbers",
+                StandardScaler(),
+                ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"],
+            ),
+            ("categories", OneHotEncoder(handle_unknown="ignore"), list(data.CATEGORIES)),
+        ]
+    )
+    model = Pipeline([("encode", encode), ("classify", LogisticRegression(max_iter=1000))])
+    model.fit(reference, reference["Churn"] == "Yes")
+    windows = {}
+    for month, scenario in ((1, "none"), (3, "price_increase"), (5, "concept_shift")):
+        table = numbers(data.generate(month=month, rows=1500, seed=4, scenario=scenario))
+        logged = table.drop(columns=["Churn"]).assign(
+            churn_probability=model.predict_proba(table)[:, 1], model_version="1"
+        )
+        windows[month] = (logged, table[["customerID", "Churn"]])
+    return reference, windows
+
+
+@pytest.mark.points(
+    2,
+    exercise="signals_from_monitoring",
+    hint="Ask lesson 10's module for the verdict and for the accuracy of the logged answers: "
+    "one drift check, the same one the monitor's alerts use.",
+    more="drift.detect_drift(reference, window).drifted; "
+    "drift.performance_check(window, labels, baseline_accuracy).accuracy.",
+)
+def test_signals_come_from_lesson_10(retraining, lesson10, monitored):
+    reference, windows = monitored
+    logged, labels = windows[3]
+    spy = SpyDrift(lesson10)
+    until = date(2026, 4, 30)
+    signals = retraining.signals_from_monitoring(spy, reference, logged, labels, 0.875, until, 2)
+    expected = lesson10.performance_check(logged, labels, 0.875).accuracy
+    seen = (
+        signals.drifted,
+        signals.accuracy,
+        signals.labelled_until,
+        signals.failed_gates_in_a_row,
+    )
+    assert seen == (True, expected, until, 2), (
+        "expected a 9 % price rise to drift, the accuracy of the logged answers "
+        f"({expected:.4f}), the labelled window's end and the failure count passed on: "
+        f"{(True, round(expected, 4), until, 2)}, saw {seen}"
+    )
+    assert spy.calls.count("detect_drift") == 1, (
+        f"expected lesson 10's detect_drift to be called once, saw the calls {spy.calls}"
+    )
+
+
+@pytest.mark.points(
+    2,
+    exercise="signals_from_monitoring",
+    hint="Without labels, or with labels that belong to no answer of the window (lesson 10 "
+    "refuses those), there is no accuracy and no labelled window yet: not an error.",
+)
+def test_signals_without_labels(retraining, lesson10, monitored):
+    reference, windows = monitored
+    logged, _ = windows[1]
+    _, other_labels = windows[3]  # month 3's customers: none of them is in month 1's window
+    for labels, situation in (
+        (None, "labels not arrived"),
+        (other_labels, "labels of other customers"),
+    ):
+        signals = retraining.signals_from_monitoring(
+            lesson10, reference, logged, labels, 0.875, date(2026, 2, 28)
+        )
+        seen = (signals.drifted, signals.accuracy, signals.labelled_until)
+        assert seen == (False, None, None), (
+            f"expected a quiet window with {situation}: (drifted False, accuracy None, "
+            f"labelled_until None), saw {seen}"
+        )
+
+
+@pytest.mark.points(
+    1,
+    exercise="signals_from_monitoring",
+    hint="A concept shift leaves the inputs as they were: the verdict says no drift, and only "
+    "the labelled answers show the loss. Pass the baseline through unchanged.",
+)
+def test_signals_of_a_concept_shift(retraining, lesson10, monitored):
+    reference, windows = monitored
+    logged, labels = windows[5]
+    baseline = 0.875
+    signals = retraining.signals_from_monitoring(
+        lesson10, reference, logged, labels, baseline, date(2026, 6, 30)
+    )
+    seen = (signals.drifted, signals.baseline_accuracy, signals.failed_gates_in_a_row)
+    assert seen == (False, baseline, 0), (
+        "expected a concept-shift month to show no drift, the baseline passed through and no "
+        f"failed gates by default: (False, {baseline}, 0), saw {seen}"
+    )
+    assert signals.accuracy is not None and signals.accuracy < baseline - 0.05, (
+        "expected the labelled answers to show the loss (accuracy more than 0.05 below "
+        f"{baseline}), saw accuracy {signals.accuracy!r}"
     )

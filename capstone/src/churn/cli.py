@@ -136,6 +136,9 @@ def _parser() -> argparse.ArgumentParser:
         "--model-uri", default=None, help="serve this model and ignore the registry (baked in)"
     )
     serve.add_argument("--no-log", action="store_true", help="do not log predictions")
+    serve.add_argument(
+        "--log-keep-days", type=int, default=30, help="days of prediction log to keep (default 30)"
+    )
     serve.set_defaults(handler=_serve)
 
     send = commands.add_parser("send", help="send a CSV of customers to the service")
@@ -361,6 +364,7 @@ def _serve(args: argparse.Namespace) -> int:
         fixed_model_uri=args.model_uri or environment().churn_model_uri,
         poll_seconds=args.poll_seconds,
         prediction_log=None if args.no_log else predictions_dir(),
+        log_keep_days=args.log_keep_days,
         monitoring_verdict=monitoring_dir() / LATEST_VERDICT,
     )
     print(f"churn service on http://{args.host}:{args.port} (docs: /docs)", flush=True)

@@ -19,6 +19,8 @@ QUIET_ENVIRONMENT = {
     "MLFLOW_UV_AUTO_DETECT": "false",
     "MLFLOW_LOG_UV_FILES": "false",
     "GIT_TERMINAL_PROMPT": "0",
+    # MLflow's server (`mlflow ui`) imports a Starlette module that warns about its own future.
+    "PYTHONWARNINGS": "ignore:starlette.middleware.wsgi is deprecated",
 }
 
 

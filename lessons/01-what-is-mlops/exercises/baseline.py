@@ -26,10 +26,10 @@ def majority_baseline(labels) -> float:
         The share (between 0 and 1) of labels equal to the most common one.
 
     Raises:
-        ValueError: labels is empty.
+        ValueError: labels is empty; the message says there are no labels.
     """
-    # TODO: count each class (Counter), divide the largest count by the total
-    raise NotImplementedError('TODO: count each class (Counter), divide the largest count by the total')
+    # TODO: count each class and divide the largest count by the total; with no labels at all there is no majority, so say so yourself before anything else fails
+    raise NotImplementedError('TODO: count each class and divide the largest count by the total; with no labels at all there is no majority, so say so yourself before anything else fails')
 
 
 def seeded_split(
@@ -47,7 +47,9 @@ def seeded_split(
         ``(train, test)``, two DataFrames with all of the table's columns.
 
     Raises:
-        ValueError: test_share is not strictly between 0 and 1.
+        ValueError: test_share is not strictly between 0 and 1; the message names
+            test_share and its value. Check it yourself: scikit-learn reads a whole
+            number as a count of rows, so it accepts 10 and fails on 1 by accident.
     """
-    # TODO: check 0 < test_share < 1; train_test_split(random_state=, stratify=)
-    raise NotImplementedError('TODO: check 0 < test_share < 1; train_test_split(random_state=, stratify=)')
+    # TODO: refuse a share outside the open interval (0, 1) yourself, naming the argument; then split so that the same seed gives the same rows and both parts keep the label's class shares
+    raise NotImplementedError("TODO: refuse a share outside the open interval (0, 1) yourself, naming the argument; then split so that the same seed gives the same rows and both parts keep the label's class shares")

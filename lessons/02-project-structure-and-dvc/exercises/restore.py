@@ -53,8 +53,8 @@ def file_md5(path: str | Path) -> str:
         32 lowercase hex characters (an empty file gives
         ``d41d8cd98f00b204e9800998ecf8427e``).
     """
-    # TODO: hashlib.md5(); open(path, "rb"); update() with each CHUNK; hexdigest()
-    raise NotImplementedError('TODO: hashlib.md5(); open(path, "rb"); update() with each CHUNK; hexdigest()')
+    # TODO: read the file in binary, one CHUNK at a time, feeding every chunk to the same md5 object
+    raise NotImplementedError('TODO: read the file in binary, one CHUNK at a time, feeding every chunk to the same md5 object')
 
 
 def pointer_target(repo: str | Path, pointer: str | Path) -> tuple[Path, str]:
@@ -73,8 +73,8 @@ def pointer_target(repo: str | Path, pointer: str | Path) -> tuple[Path, str]:
         ``(data_path, md5)``: the tracked file as ``Path(repo) / ...``, and the
         md5 the pointer records for it.
     """
-    # TODO: yaml.safe_load; outs[0]["path"] is relative to the pointer's folder
-    raise NotImplementedError('TODO: yaml.safe_load; outs[0]["path"] is relative to the pointer\'s folder')
+    # TODO: the pointer is YAML; its first output names the tracked file, relative to the pointer's own folder, and its md5
+    raise NotImplementedError("TODO: the pointer is YAML; its first output names the tracked file, relative to the pointer's own folder, and its md5")
 
 
 def restore_version(repo: str | Path, revision: str, pointer: str | Path) -> Path:
@@ -99,5 +99,5 @@ def restore_version(repo: str | Path, revision: str, pointer: str | Path) -> Pat
         ValueError: the restored file's md5 differs from the pointer's; the
             message shows both.
     """
-    # TODO: git checkout REV -- POINTER; dvc checkout POINTER; compare the md5s
-    raise NotImplementedError('TODO: git checkout REV -- POINTER; dvc checkout POINTER; compare the md5s')
+    # TODO: put back the old pointer only (not the whole branch), let DVC bring the bytes it names, then check those bytes yourself against the pointer
+    raise NotImplementedError('TODO: put back the old pointer only (not the whole branch), let DVC bring the bytes it names, then check those bytes yourself against the pointer')

@@ -57,8 +57,8 @@ def data_hash_at(repo: str | Path, revision: str, pointer: str | Path) -> str:
             not exist yet, or the revision is unknown); the message names both
             the pointer and the revision.
     """
-    # TODO: git(repo, "show", f"{revision}:{pointer}"); yaml outs[0]["md5"]
-    raise NotImplementedError('TODO: git(repo, "show", f"{revision}:{pointer}"); yaml outs[0]["md5"]')
+    # TODO: ask git for the pointer's text as it was at that revision, without checking anything out; if git cannot show it, it was not there
+    raise NotImplementedError("TODO: ask git for the pointer's text as it was at that revision, without checking anything out; if git cannot show it, it was not there")
 
 
 def data_versions(repo: str | Path, pointer: str | Path) -> list[tuple[str, str]]:
@@ -74,5 +74,5 @@ def data_versions(repo: str | Path, pointer: str | Path) -> list[tuple[str, str]
         touch the pointer are left out. A pointer that was never committed
         gives an empty list.
     """
-    # TODO: git log --reverse --format=%H -- POINTER lists the commits, oldest first
-    raise NotImplementedError('TODO: git log --reverse --format=%H -- POINTER lists the commits, oldest first')
+    # TODO: ask git's history for the commits that touched the pointer, oldest first, then read the md5 at each
+    raise NotImplementedError("TODO: ask git's history for the commits that touched the pointer, oldest first, then read the md5 at each")

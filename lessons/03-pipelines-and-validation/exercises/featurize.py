@@ -42,8 +42,8 @@ def clean_total_charges(table: pd.DataFrame) -> pd.DataFrame:
     Raises:
         ValueError: a non-blank value is not a number; the message names it.
     """
-    # TODO: strip the text; blank -> 0.0; anything else that is not a number -> raise
-    raise NotImplementedError('TODO: strip the text; blank -> 0.0; anything else that is not a number -> raise')
+    # TODO: decide for each value: a blank means nothing billed yet, anything else must read as a number or stop the run, naming the culprit
+    raise NotImplementedError('TODO: decide for each value: a blank means nothing billed yet, anything else must read as a number or stop the run, naming the culprit')
 
 
 def feature_names() -> list[str]:
@@ -53,8 +53,8 @@ def feature_names() -> list[str]:
     ``CATEGORIES`` (in the dict's order) one ``"<column>_<category>"`` per
     category (in the tuple's order), e.g. ``"Contract_Month-to-month"``.
     """
-    # TODO: the numeric names, then f"{column}_{category}" in CATEGORIES order
-    raise NotImplementedError('TODO: the numeric names, then f"{column}_{category}" in CATEGORIES order')
+    # TODO: the numeric features first, then one name per known category of each column, in the order the data world lists them
+    raise NotImplementedError('TODO: the numeric features first, then one name per known category of each column, in the order the data world lists them')
 
 
 def make_features(table: pd.DataFrame) -> pd.DataFrame:
@@ -75,5 +75,5 @@ def make_features(table: pd.DataFrame) -> pd.DataFrame:
 
         The id and the label are not features. The input table is not changed.
     """
-    # TODO: clean; pd.get_dummies; .reindex(columns=feature_names(), fill_value=0)
-    raise NotImplementedError('TODO: clean; pd.get_dummies; .reindex(columns=feature_names(), fill_value=0)')
+    # TODO: build the one-hot columns from the known categories, never from the values a batch happens to hold, so every batch gets the same columns
+    raise NotImplementedError('TODO: build the one-hot columns from the known categories, never from the values a batch happens to hold, so every batch gets the same columns')

@@ -10,7 +10,9 @@ broken export. The checks, one function each:
 - ``check_types``: a column holds the wrong kind of value (text in ``tenure``);
 - ``check_ranges``: a number outside its allowed range (``tenure`` of -3);
 - ``check_categories``: a category nobody has seen (a new payment method);
-- ``check_nulls``: too many missing values in a column.
+- ``check_nulls``: too many missing values in a column;
+- ``check_total_charges``: a blank bill for a customer who has been billed;
+- ``check_unique_ids``: the same customer twice (an export run twice, a bad join).
 
 Every message starts with the column's name and a colon, then says what is
 wrong, e.g. ``"tenure: 2 values out of range (allowed >= 0 and <= 72), e.g. -3"``.
@@ -78,8 +80,8 @@ def check_columns(table: pd.DataFrame) -> list[str]:
         (in SCHEMA order), then ``"<column>: unexpected column"`` for each table
         column SCHEMA does not know (in the table's order). Empty if both match.
     """
-    # TODO: compare SCHEMA's names with table.columns both ways
-    raise NotImplementedError("TODO: compare SCHEMA's names with table.columns both ways")
+    # TODO: compare the names the schema expects with the names the batch has, in both directions
+    raise NotImplementedError('TODO: compare the names the schema expects with the names the batch has, in both directions')
 
 
 def check_types(table: pd.DataFrame) -> list[str]:
@@ -93,8 +95,8 @@ def check_types(table: pd.DataFrame) -> list[str]:
     Returns:
         ``"<column>: wrong type, expected <kind>, saw <dtype>"`` per bad column.
     """
-    # TODO: for integer/number columns present, test the dtype with pd.api.types
-    raise NotImplementedError('TODO: for integer/number columns present, test the dtype with pd.api.types')
+    # TODO: for each integer or number column the batch has, ask pandas whether its dtype is of that kind; booleans are neither
+    raise NotImplementedError('TODO: for each integer or number column the batch has, ask pandas whether its dtype is of that kind; booleans are neither')
 
 
 def check_ranges(table: pd.DataFrame) -> list[str]:
@@ -109,8 +111,8 @@ def check_ranges(table: pd.DataFrame) -> list[str]:
         the word "range", e.g.
         ``"tenure: 2 values out of range (allowed >= 0 and <= 72), e.g. -3"``.
     """
-    # TODO: for numeric columns with bounds, count values below/above them
-    raise NotImplementedError('TODO: for numeric columns with bounds, count values below/above them')
+    # TODO: for each numeric column with bounds, count the values outside them; a missing value is outside nothing
+    raise NotImplementedError('TODO: for each numeric column with bounds, count the values outside them; a missing value is outside nothing')
 
 
 def check_categories(table: pd.DataFrame) -> list[str]:
@@ -122,8 +124,8 @@ def check_categories(table: pd.DataFrame) -> list[str]:
         One message per bad column naming each unseen value, sorted, e.g.
         ``"PaymentMethod: unseen category 'Digital wallet' (12 rows)"``.
     """
-    # TODO: drop nulls, then find values not in column.categories (isin)
-    raise NotImplementedError('TODO: drop nulls, then find values not in column.categories (isin)')
+    # TODO: leave missing values aside, then name every value that is not one of the column's categories
+    raise NotImplementedError("TODO: leave missing values aside, then name every value that is not one of the column's categories")
 
 
 def check_nulls(table: pd.DataFrame, max_null_share: float = MAX_NULL_SHARE) -> list[str]:
@@ -135,8 +137,39 @@ def check_nulls(table: pd.DataFrame, max_null_share: float = MAX_NULL_SHARE) -> 
     Returns:
         ``"<column>: too many nulls, <share> > <max_null_share>"`` per bad column.
     """
-    # TODO: table[name].isna().mean() is the share; flag it only when > the maximum
-    raise NotImplementedError('TODO: table[name].isna().mean() is the share; flag it only when > the maximum')
+    # TODO: the share of missing values in each column; a share exactly at the maximum still passes
+    raise NotImplementedError('TODO: the share of missing values in each column; a share exactly at the maximum still passes')
+
+
+def check_total_charges(table: pd.DataFrame) -> list[str]:
+    """Report ``TotalCharges`` left blank for customers who have already been billed.
+
+    The export writes a blank (``""`` or only spaces) for a customer in their
+    first month, tenure 0: nothing billed yet. For anyone with a tenure above 0,
+    a blank is a billing error. A missing value (NaN) is not a blank here:
+    ``check_nulls`` counts those. A number for a tenure-0 customer is fine (a
+    setup fee). Skip the check when either column is missing.
+
+    Returns:
+        ``["TotalCharges: <n> blank for customers with tenure > 0, e.g. <customerID>"]``,
+        or ``[]``.
+    """
+    # TODO: a blank is text with nothing but spaces (not a missing value); flag it only where tenure is above 0, and name a customer
+    raise NotImplementedError('TODO: a blank is text with nothing but spaces (not a missing value); flag it only where tenure is above 0, and name a customer')
+
+
+def check_unique_ids(table: pd.DataFrame) -> list[str]:
+    """Report customer ids that appear more than once in the batch.
+
+    One customer twice means the export ran twice or a join went wrong; training
+    on it counts that customer double. Missing ids are ``check_nulls``'s business.
+
+    Returns:
+        ``["customerID: <n> ids appear more than once, e.g. <id>, <id>"]`` naming
+        up to three of them, sorted, or ``[]``.
+    """
+    # TODO: find every id that occurs more than once, leaving missing ids aside, and name a few of them
+    raise NotImplementedError('TODO: find every id that occurs more than once, leaving missing ids aside, and name a few of them')
 
 
 def validate_batch(table: pd.DataFrame, max_null_share: float = MAX_NULL_SHARE) -> list[str]:
@@ -148,7 +181,7 @@ def validate_batch(table: pd.DataFrame, max_null_share: float = MAX_NULL_SHARE) 
 
     Returns:
         The messages of every check, in the order columns, types, ranges,
-        categories, nulls.
+        categories, nulls, blank bills, repeated ids.
     """
     return [
         *check_columns(table),
@@ -156,4 +189,6 @@ def validate_batch(table: pd.DataFrame, max_null_share: float = MAX_NULL_SHARE) 
         *check_ranges(table),
         *check_categories(table),
         *check_nulls(table, max_null_share),
+        *check_total_charges(table),
+        *check_unique_ids(table),
     ]

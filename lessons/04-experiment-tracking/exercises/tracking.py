@@ -1,19 +1,25 @@
-"""Exercise: record every training run in MLflow, find the best one, and prove it reloads.
+"""Exercise: record every training run in MLflow, choose on validation rows, test once.
 
 A tracked run answers the questions a file name never could: which settings,
-which score, which data, which code, and where the model is. Three jobs:
+which score, which data, which code, and where the model is. Four jobs, in the
+order a careful team does them:
 
-1. ``train_and_log``: train one model and record the run: its parameters, its
-   test metrics, the git commit and data hash that produced it, and the model
-   itself with a signature and an input example.
-2. ``best_run``: ask the store which finished run scored best, instead of
-   scrolling through run names.
+1. ``train_and_log``: train one model on the training rows and record the run:
+   its parameters, its scores on the *validation* rows, the git commit and data
+   hash that produced it, and the model itself with a signature and an input
+   example.
+2. ``best_run``: ask the store which finished run scored best on validation,
+   instead of scrolling through run names.
 3. ``reload_and_score``: load the model a run logged and score it again: the
-   same data must give the same number that was logged.
+   same rows must give the same number that was logged.
+4. ``choose_and_test``: pick the best run by its validation score, then score
+   that one model on the test rows, once. The test rows never take part in the
+   choice, so their score stays an honest estimate of the next month.
 
 The model and its preprocessing are given (``features_and_target``,
 ``build_pipeline``): this exercise is about tracking, not modelling.
-Lesson 07 reuses ``train_and_log`` as it is: keep its signature.
+Lessons 07 and 11 reuse ``train_and_log`` and ``evaluate`` as they are: keep
+their arguments.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ from mlops_course.data import CATEGORICAL_COLUMNS, ID_COLUMN, LABEL_COLUMN
 
 NUMERIC_FEATURES = ("SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges")
 MODEL_PARAMS = ("C", "class_weight", "max_iter")  # what build_pipeline understands
-METRICS = ("accuracy", "recall")  # the names train_and_log logs
+METRICS = ("accuracy", "recall")  # what evaluate measures
+VALIDATION = "val_"  # train_and_log logs val_accuracy and val_recall: scores on validation rows
+TEST = "test_"  # choose_and_test logs test_accuracy and test_recall, on the chosen run only
 MODEL_NAME = "model"  # the name every run gives its logged model
 EXAMPLE_ROWS = 5  # rows of the input example stored with the model
 
@@ -114,8 +122,8 @@ def get_or_create_experiment(tracking_uri: str, name: str, artifact_location: st
     Returns:
         The experiment id (a string).
     """
-    # TODO: MlflowClient(tracking_uri).get_experiment_by_name(name); None -> create_experiment(name, artifact_location=...)
-    raise NotImplementedError('TODO: MlflowClient(tracking_uri).get_experiment_by_name(name); None -> create_experiment(name, artifact_location=...)')
+    # TODO: look the name up in the store first; only when the store says there is no such experiment, create one that keeps its files where you were told
+    raise NotImplementedError('TODO: look the name up in the store first; only when the store says there is no such experiment, create one that keeps its files where you were told')
 
 
 def evaluate(model, table: pd.DataFrame) -> dict[str, float]:
@@ -126,13 +134,13 @@ def evaluate(model, table: pd.DataFrame) -> dict[str, float]:
         real churners (``Churn == "Yes"``) the model predicts as churners;
         it is 0.0 when the table has no churner.
     """
-    # TODO: features_and_target(table), model.predict(features); recall_score of class 1 with zero_division=0
-    raise NotImplementedError('TODO: features_and_target(table), model.predict(features); recall_score of class 1 with zero_division=0')
+    # TODO: the model takes the features without the label; recall counts the churners caught among all real churners, and a table with no churner must not divide by zero
+    raise NotImplementedError('TODO: the model takes the features without the label; recall counts the churners caught among all real churners, and a table with no churner must not divide by zero')
 
 
 def train_and_log(
     train: pd.DataFrame,
-    test: pd.DataFrame,
+    validation: pd.DataFrame,
     params: dict,
     tracking_uri: str,
     experiment_name: str,
@@ -140,21 +148,26 @@ def train_and_log(
     git_commit: str,
     data_hash: str,
 ) -> str:
-    """Train ``build_pipeline(params)`` on ``train`` and record the run in MLflow.
+    """Train ``build_pipeline(params)`` on ``train`` alone and record the run in MLflow.
 
     The run, in the experiment ``experiment_name`` (created with
     ``artifact_location`` if it does not exist yet), holds:
 
     - every key of ``params`` as a parameter;
-    - the metrics of ``METRICS``, measured on ``test`` (see ``evaluate``);
+    - the metrics of ``METRICS`` measured on ``validation`` (see ``evaluate``),
+      logged with the prefix ``VALIDATION``: ``val_accuracy``, ``val_recall``;
     - the tags ``git_commit`` and ``data_hash``, so the model can be traced
       back to the code and the data that made it;
     - the fitted pipeline as a model named ``MODEL_NAME``, with a signature
       (its input columns and types, its output) and an input example of
-      ``EXAMPLE_ROWS`` test rows, logged with ``pip_requirements()``.
+      ``EXAMPLE_ROWS`` validation rows, logged with ``pip_requirements()``.
+
+    The model learns from ``train`` only: the validation rows judge it, and a
+    model that has seen them would be judged on its own homework.
 
     Args:
-        train, test: raw months with labels, as ``mlops_course.data.generate`` makes them.
+        train: raw customers with labels, as ``mlops_course.data.generate`` makes them.
+        validation: other raw customers with labels, held out to compare runs.
         params: the model's settings, e.g. ``{"C": 0.1, "class_weight": "balanced"}``.
         tracking_uri: the store's URI (absolute, e.g. from ``fresh_store``).
         experiment_name: the experiment to log into.
@@ -165,14 +178,14 @@ def train_and_log(
     Returns:
         The run id.
     """
-    # TODO: set the tracking URI; fit; start_run(experiment_id=...); log_params, log_metrics, set_tags; sklearn.log_model(name=, signature=infer_signature(...), input_example=, pip_requirements=)
-    raise NotImplementedError('TODO: set the tracking URI; fit; start_run(experiment_id=...); log_params, log_metrics, set_tags; sklearn.log_model(name=, signature=infer_signature(...), input_example=, pip_requirements=)')
+    # TODO: point MLflow at the store, open a run in the right experiment and train inside it (a crash then marks the run FAILED); record settings, validation scores under their val_ names, the two tags, and the model with its input columns and a few example rows
+    raise NotImplementedError('TODO: point MLflow at the store, open a run in the right experiment and train inside it (a crash then marks the run FAILED); record settings, validation scores under their val_ names, the two tags, and the model with its input columns and a few example rows')
 
 
 # --- 2. best_run ---------------------------------------------------------------------------
 
 
-def best_run(tracking_uri: str, experiment_name: str, metric: str = "accuracy") -> dict:
+def best_run(tracking_uri: str, experiment_name: str, metric: str = "val_accuracy") -> dict:
     """Return the finished run of an experiment with the highest value of ``metric``.
 
     Only runs whose status is FINISHED and that logged ``metric`` count: a run
@@ -188,8 +201,8 @@ def best_run(tracking_uri: str, experiment_name: str, metric: str = "accuracy") 
         ValueError: no experiment of that name, or no finished run in it that
             logged ``metric``.
     """
-    # TODO: search_runs(filter_string="attributes.status = 'FINISHED'", order_by=[f"metrics.`{metric}` DESC", "attributes.start_time ASC"]); ValueError when nothing is found
-    raise NotImplementedError('TODO: search_runs(filter_string="attributes.status = \'FINISHED\'", order_by=[f"metrics.`{metric}` DESC", "attributes.start_time ASC"]); ValueError when nothing is found')
+    # TODO: let the store sort, highest first, and break ties by age; a crashed run does not count, and runs that never logged the metric come last, so look at the first one before trusting it
+    raise NotImplementedError('TODO: let the store sort, highest first, and break ties by age; a crashed run does not count, and runs that never logged the metric come last, so look at the first one before trusting it')
 
 
 # --- 3. reload_and_score -------------------------------------------------------------------
@@ -201,21 +214,48 @@ def logged_model_uri(tracking_uri: str, run_id: str) -> str:
     Raises:
         ValueError: the run logged no such model.
     """
-    # TODO: client.search_logged_models(experiment_ids=[the run's experiment], filter_string=f"source_run_id = '{run_id}'"); keep name == MODEL_NAME
-    raise NotImplementedError('TODO: client.search_logged_models(experiment_ids=[the run\'s experiment], filter_string=f"source_run_id = \'{run_id}\'"); keep name == MODEL_NAME')
+    # TODO: since MLflow 3 a model is an object of its own that remembers which run made it: search the run's experiment for the models made by this run, and keep the one with the expected name
+    raise NotImplementedError("TODO: since MLflow 3 a model is an object of its own that remembers which run made it: search the run's experiment for the models made by this run, and keep the one with the expected name")
 
 
-def reload_and_score(tracking_uri: str, run_id: str, test: pd.DataFrame) -> float:
+def reload_and_score(tracking_uri: str, run_id: str, table: pd.DataFrame) -> dict[str, float]:
     """Load the model a run logged, from the store at ``tracking_uri``, and score it.
 
-    Scored on the same test rows, the result equals the accuracy the run
-    logged: the proof that the stored model is the one that was measured.
+    Scored on the rows the run was measured on, the result equals the logged
+    scores: the proof that the stored model is the one that was measured.
 
     Returns:
-        The model's accuracy on ``test``.
+        ``evaluate``'s ``{"accuracy": ..., "recall": ...}`` on ``table``.
 
     Raises:
         ValueError: the run logged no model named ``MODEL_NAME``.
     """
-    # TODO: set the tracking URI (models:/ URIs resolve through it), mlflow.sklearn.load_model(logged_model_uri(...)), evaluate(...)["accuracy"]
-    raise NotImplementedError('TODO: set the tracking URI (models:/ URIs resolve through it), mlflow.sklearn.load_model(logged_model_uri(...)), evaluate(...)["accuracy"]')
+    # TODO: a models:/ address is resolved through whichever store is current, so make the given store current before loading; then score with the function you already wrote
+    raise NotImplementedError('TODO: a models:/ address is resolved through whichever store is current, so make the given store current before loading; then score with the function you already wrote')
+
+
+# --- 4. choose_and_test --------------------------------------------------------------------
+
+
+def choose_and_test(
+    tracking_uri: str, experiment_name: str, test: pd.DataFrame, metric: str = "val_accuracy"
+) -> dict:
+    """Choose the best run on validation, then score its model on the test rows, once.
+
+    The choice uses ``best_run`` (validation scores only). Then the chosen
+    run's model, and no other, is scored on ``test``, and those scores are
+    logged to that run with the prefix ``TEST`` (``test_accuracy``,
+    ``test_recall``). Scoring every run on ``test`` and keeping the best would
+    turn the test rows into one more validation set: the winner's test score
+    would then flatter it, and nothing would be left to check it.
+
+    Returns:
+        ``{"run_id": str, "validation": float (the chosen run's metric),
+        "test": {"accuracy": float, "recall": float}}``.
+
+    Raises:
+        ValueError: as ``best_run`` (nothing to choose from), or the chosen
+            run logged no model.
+    """
+    # TODO: the choice must not look at the test rows at all; once one run is chosen, score its model on them and write those scores back to that run, under their test_ names
+    raise NotImplementedError('TODO: the choice must not look at the test rows at all; once one run is chosen, score its model on them and write those scores back to that run, under their test_ names')

@@ -1,27 +1,37 @@
-"""Exercise 2: a FastAPI service that serves the champion churn model.
+"""Exercise 2: a FastAPI service that serves the champion churn model, and logs what it said.
 
-The service loads ``models:/<name>@champion`` once, when it starts, and
-answers three questions:
+The service follows ``models:/<name>@champion`` with exercise 3's ``Champion``:
+it loads the champion when it starts, and, if asked to, keeps polling the
+registry and swaps in a new champion without a restart. It answers:
 
 - ``GET /health``: is the process alive? (given: always yes if it answers)
 - ``GET /ready``: can it score? 200 with the model version it serves, or 503
   with the reason it cannot (no champion, store unreachable...).
-- ``POST /predict``: the churn probability and a yes/no label per customer.
+- ``POST /predict``: the churn probability and a yes/no label per customer,
+  and the version that answered. Every answer also goes into exercise 4's
+  prediction log, which lesson 10's monitor reads.
 
 The model is lesson 04's pipeline: it holds the encoding and the scaling, so
 the service hands it the customers' columns as they are and does no
 preprocessing of its own. That is what keeps serving and training from
 disagreeing.
 
-Four jobs are yours: ``load_champion``, the ``validation_error`` handler,
-and, inside ``create_app``, the start-up (``lifespan``), ``/ready`` and
-``/predict``.
+``/predict`` is a plain ``def``: FastAPI runs it in its thread pool, so while
+the model computes, the event loop keeps answering other requests (``/health``
+from the orchestrator, ``/ready`` from the load balancer). An ``async def``
+would run the model call on the event loop itself and hold every other request
+until it finished.
 
-This file imports your ``schemas.py`` (exercise 1). To run it yourself, from
-this folder, on the registry the lesson's notebook made (``workspace/08/mlflow.db``)::
+Four jobs are yours: the ``validation_error`` handler and, inside
+``create_app``, the start-up (``lifespan``), ``/ready`` and ``/predict``.
+
+This file imports your ``schemas.py``, ``hot_reload.py`` and
+``prediction_log.py`` (exercises 1, 3 and 4). To run it yourself, from this
+folder, on the registry the lesson's notebook made (``workspace/08/mlflow.db``)::
 
     MLFLOW_TRACKING_URI=sqlite:////abs/path/to/workspace/08/mlflow.db python -c \\
-      "import os, uvicorn, app; uvicorn.run(app.create_app(os.environ['MLFLOW_TRACKING_URI'], 'churn'))"
+      "import os, uvicorn, app; uvicorn.run(app.create_app(os.environ['MLFLOW_TRACKING_URI'], \\
+      'churn', log_dir='predictions', poll_seconds=10))"
 
 then open http://127.0.0.1:8000/docs.
 """
@@ -30,53 +40,43 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
-import mlflow
 import pandas as pd
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from hot_reload import Champion  # exercise 3, beside this file
+from prediction_log import log_predictions  # exercise 4, beside this file
 from schemas import Prediction, PredictRequest, PredictResponse  # exercise 1, beside this file
 
 log = logging.getLogger("churn_service")
 
 THRESHOLD = 0.5  # a churn probability at or above this is labelled churn=True
-
-
-@dataclass(frozen=True)
-class Served:
-    """The model a service answers with: its registered name and version, and the pipeline."""
-
-    name: str
-    version: str  # as text, e.g. "3", like the version in models:/churn/3
-    model: Any  # the fitted scikit-learn Pipeline
-
-
-def load_champion(tracking_uri: str, model_name: str, alias: str = "champion") -> Served:
-    """Load the version that ``alias`` points at, and say which version that is.
-
-    Ask the registry which version holds the alias, then load *that version*
-    (``models:/<name>/<version>``) with ``mlflow.sklearn.load_model``: the
-    version you report is then the one you loaded, even if somebody moves the
-    alias in between. The scikit-learn flavour gives the Pipeline itself, with
-    ``predict_proba``.
-
-    Args:
-        tracking_uri: the store holding the registry, e.g. ``sqlite:////abs/mlflow.db``.
-        model_name: the registered model, e.g. ``churn``.
-        alias: the role to serve.
-
-    Returns:
-        ``Served(name, version as text, pipeline)``.
-
-    Raises:
-        MlflowException: no such registered model, or no such alias on it.
-    """
-    # TODO: MlflowClient(tracking_uri).get_model_version_by_alias(model_name, alias).version (an int: make it text); mlflow.set_tracking_uri(tracking_uri); mlflow.sklearn.load_model(f"models:/{model_name}/{version}")
-    raise NotImplementedError('TODO: MlflowClient(tracking_uri).get_model_version_by_alias(model_name, alias).version (an int: make it text); mlflow.set_tracking_uri(tracking_uri); mlflow.sklearn.load_model(f"models:/{model_name}/{version}")')
+# The model's inputs, in the order of the data. customerID is not one of them.
+FEATURES = [
+    "gender",
+    "SeniorCitizen",
+    "Partner",
+    "Dependents",
+    "tenure",
+    "PhoneService",
+    "MultipleLines",
+    "InternetService",
+    "OnlineSecurity",
+    "OnlineBackup",
+    "DeviceProtection",
+    "TechSupport",
+    "StreamingTV",
+    "StreamingMovies",
+    "Contract",
+    "PaperlessBilling",
+    "PaymentMethod",
+    "MonthlyCharges",
+    "TotalCharges",
+]
 
 
 async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -92,36 +92,64 @@ async def validation_error(request: Request, error: RequestValidationError) -> J
 
     one entry per problem in ``error.errors()``, ``loc`` as a list.
     """
-    # TODO: JSONResponse(status_code=422, content={"detail": [...]}) with only "loc" (as a list), "msg" and "type" of each item of error.errors()
-    raise NotImplementedError('TODO: JSONResponse(status_code=422, content={"detail": [...]}) with only "loc" (as a list), "msg" and "type" of each item of error.errors()')
+    # TODO: build the 422 yourself from the list of problems the error carries, keeping for each only where it is, the message and its kind, never the value that was refused
+    raise NotImplementedError('TODO: build the 422 yourself from the list of problems the error carries, keeping for each only where it is, the message and its kind, never the value that was refused')
 
 
-def create_app(tracking_uri: str, model_name: str, alias: str = "champion") -> FastAPI:
+def create_app(
+    tracking_uri: str,
+    model_name: str,
+    alias: str = "champion",
+    log_dir: Path | None = None,
+    poll_seconds: float = 0.0,
+) -> FastAPI:
     """Build the service. Nothing is loaded here: the model is loaded when the app starts.
 
     Args:
         tracking_uri: the MLflow store with the registry.
         model_name: the registered model to serve, e.g. ``churn``.
         alias: which version to serve, by role.
+        log_dir: the prediction log's folder; None logs nothing.
+        poll_seconds: how often to ask the registry where the alias points
+            now; 0 loads once, at start-up, and never looks again.
+
+    Yours, inside:
+
+    - ``lifespan``: see its docstring.
+    - ``GET /ready``: 200 ``{"status": "ready", "model": "churn", "version": "3"}``
+      when a model serves, else 503 ``{"status": "not ready", "reason": "..."}``.
+    - ``POST /predict``, a plain ``def`` taking a ``PredictRequest`` and
+      answering a ``PredictResponse``: 503 when no model serves; else one
+      ``predict_proba`` call for the whole batch on the ``FEATURES`` columns,
+      the label at ``THRESHOLD``, each customer's id, and the version that
+      computed them. Read the champion's ``served`` once, at the start, and
+      use that object throughout: a swap during the request must not mix one
+      version's probabilities with another's number. With a ``log_dir``, log
+      the batch with ``log_predictions`` before answering.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        """Start-up: load the champion onto ``app.state``; then serve until shutdown.
+        """Start-up: follow the champion; then serve until shutdown; then stop following.
 
-        On success: ``app.state.served`` is the ``Served`` model and
-        ``app.state.reason`` is None; then ``gc.freeze()``, so the garbage
-        collector stops re-scanning the hundreds of thousands of objects
-        loading created (a full pass costs ~185 ms: a latency spike).
+        Make a ``Champion(tracking_uri, model_name, alias)``, keep it on
+        ``app.state.champion`` and ``refresh()`` it once. If it serves nothing
+        after that, log why (``last_error``): the service stays up anyway,
+        alive (``/health``) but not ready (``/ready`` 503), so an orchestrator
+        sends it no traffic and an operator can read why. Should ``refresh``
+        itself raise, keep the error's text in ``last_error`` and carry on.
 
-        On *any* failure the service still starts: ``served`` is None and
-        ``reason`` says what failed, naming the model and the alias. It stays
-        alive (``/health``), not ready (``/ready`` 503), so an orchestrator sends
-        it no traffic and an operator can read why.
+        With ``poll_seconds`` above 0, run ``champion.poll(poll_seconds, stop)``
+        in a background thread (``daemon=True``), ``stop`` being a
+        ``threading.Event`` you set after the ``yield``, at shutdown. Never
+        call ``poll`` directly here: it loops until ``stop`` is set, and the
+        service would never finish starting.
+
+        Last before serving: ``gc.freeze()``, so the garbage collector stops
+        re-scanning the hundreds of thousands of objects loading created.
         """
-        # TODO: app.state.served = None and app.state.reason = None first; try: app.state.served = load_champion(...); except Exception as error: app.state.reason = f"models:/{model_name}@{alias}: {error}"; else: gc.freeze()
-        raise NotImplementedError('TODO: app.state.served = None and app.state.reason = None first; try: app.state.served = load_champion(...); except Exception as error: app.state.reason = f"models:/{model_name}@{alias}: {error}"; else: gc.freeze()')
-        yield
+        # TODO: one Champion kept on the app's state and refreshed once, inside a guard that turns any failure into a reason; a background thread only when asked to poll, stopped by an event you set when the app shuts down; freeze the collector, then yield
+        raise NotImplementedError("TODO: one Champion kept on the app's state and refreshed once, inside a guard that turns any failure into a reason; a background thread only when asked to poll, stopped by an event you set when the app shuts down; freeze the collector, then yield")
 
     app = FastAPI(
         title="Churn scoring",
@@ -136,26 +164,10 @@ def create_app(tracking_uri: str, model_name: str, alias: str = "champion") -> F
         """Liveness: the process is up and answering. Says nothing about the model."""
         return {"status": "alive"}
 
-    @app.get("/ready", responses={503: {"description": "no model loaded; the body says why"}})
-    def ready(request: Request, response: Response) -> dict:
-        """Readiness: 200 ``{"status": "ready", "model": "churn", "version": "3"}`` when a
-        model is loaded, else 503 ``{"status": "not ready", "reason": "..."}``.
-        """
-        # TODO: served = request.app.state.served; if None: response.status_code = 503 and return the reason from app.state; else the model's name and version
-        raise NotImplementedError("TODO: served = request.app.state.served; if None: response.status_code = 503 and return the reason from app.state; else the model's name and version")
+    # TODO: the route answers 503 with the champion's last error while nothing serves; otherwise the model's name and the version being served
+    raise NotImplementedError("TODO: the route answers 503 with the champion's last error while nothing serves; otherwise the model's name and the version being served")
 
-    @app.post(
-        "/predict",
-        response_model=PredictResponse,
-        responses={503: {"description": "no model loaded"}},
-    )
-    def predict(body: PredictRequest, request: Request) -> PredictResponse:
-        """The churn probability of each customer, and the label at ``THRESHOLD``.
-
-        One call of the model for the whole batch: the pipeline costs about the
-        same for 1 row as for 100. 503 when no model is loaded.
-        """
-        # TODO: read request.app.state.served once (None: HTTPException(503)); frame = pd.DataFrame([c.model_dump() for c in body.customers]); model.predict_proba(frame)[:, 1]; PredictResponse(model_version=..., predictions=[Prediction(...)])
-        raise NotImplementedError('TODO: read request.app.state.served once (None: HTTPException(503)); frame = pd.DataFrame([c.model_dump() for c in body.customers]); model.predict_proba(frame)[:, 1]; PredictResponse(model_version=..., predictions=[Prediction(...)])')
+    # TODO: a plain def route (the thread pool runs it, the event loop stays free); take what is served once, into a local name, and use only that; score the batch in one call on the feature columns; log the batch when a folder was given; answer each customer's id, probability and label with the version that computed them
+    raise NotImplementedError("TODO: a plain def route (the thread pool runs it, the event loop stays free); take what is served once, into a local name, and use only that; score the batch in one call on the feature columns; log the batch when a folder was given; answer each customer's id, probability and label with the version that computed them")
 
     return app

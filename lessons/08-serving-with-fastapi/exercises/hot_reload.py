@@ -81,8 +81,8 @@ class Champion:
             The version as text (``"3"``; MLflow gives an int), or None when the
             registered model or the alias does not exist.
         """
-        # TODO: MlflowClient(self.tracking_uri).get_model_version_by_alias(self.model_name, self.alias).version as str; except MlflowException: return None
-        raise NotImplementedError('TODO: MlflowClient(self.tracking_uri).get_model_version_by_alias(self.model_name, self.alias).version as str; except MlflowException: return None')
+        # TODO: ask a client of this store which version holds the alias; MLflow answers a number, return it as text; MLflow's own exception means no such model or alias: answer None
+        raise NotImplementedError("TODO: ask a client of this store which version holds the alias; MLflow answers a number, return it as text; MLflow's own exception means no such model or alias: answer None")
 
     def refresh(self) -> bool:
         """Follow the alias once. Returns True if a new model now serves, else False.
@@ -97,11 +97,23 @@ class Champion:
           ``self.served`` as it is, set ``last_error`` to a message naming the
           model and alias (and the version that failed to load), return False.
           The next refresh tries again.
+
+        Ask the registry once per refresh, and record exactly the version you
+        asked the loader for. Asking again after the load is a race: if
+        someone moves the alias meanwhile, you would label version 1's model
+        "version 2", and every answer would name the wrong model.
         """
-        # TODO: with self._refreshing: wanted = self.registry_version(); None -> last_error, False; same as self.served.version -> False; else model = self.loader(...) in try/except Exception (-> last_error, False); self.served = Served(wanted, model); last_error = None; True
-        raise NotImplementedError('TODO: with self._refreshing: wanted = self.registry_version(); None -> last_error, False; same as self.served.version -> False; else model = self.loader(...) in try/except Exception (-> last_error, False); self.served = Served(wanted, model); last_error = None; True')
+        # TODO: one refresh at a time (the lock); ask for the wanted version ONCE and use that answer for both the load and the record of what serves; the same version as served means nothing to do; a load that fails leaves everything as it was, with the reason kept; the swap is a single assignment of a new frozen object
+        raise NotImplementedError('TODO: one refresh at a time (the lock); ask for the wanted version ONCE and use that answer for both the load and the record of what serves; the same version as served means nothing to do; a load that fails leaves everything as it was, with the reason kept; the swap is a single assignment of a new frozen object')
 
     def poll(self, interval: float, stop: threading.Event) -> None:
-        """Refresh every ``interval`` seconds until ``stop`` is set (run it in a thread)."""
+        """Refresh every ``interval`` seconds until ``stop`` is set (run it in a thread).
+
+        A refresh that raises does not end the polling: the reason is kept in
+        ``last_error`` and the next round tries again.
+        """
         while not stop.wait(interval):
-            self.refresh()
+            try:
+                self.refresh()
+            except Exception as error:  # noqa: BLE001 - a dead poller would never reload again
+                self.last_error = f"refresh failed: {type(error).__name__}: {error}"

@@ -10,8 +10,8 @@ back to the caller with a 200.
 
 Two models are yours to write:
 
-1. ``Customer``: one customer, exactly the 19 columns the model was trained on,
-   each with its type and its allowed values.
+1. ``Customer``: one customer: the id that joins the late labels, and exactly the
+   19 columns the model was trained on, each with its type and its allowed values.
 2. ``PredictRequest``: a batch of customers, between 1 and ``MAX_BATCH``.
 
 Given below: the vocabulary of the categorical columns, an example customer
@@ -36,6 +36,7 @@ AddOn = Literal["No", "No internet service", "Yes"]  # online security, backup, 
 
 # One typical customer: the example /docs shows, and a starting point for tests.
 EXAMPLE_CUSTOMER = {
+    "customerID": "01-00042-QWERT",
     "gender": "Female",
     "SeniorCitizen": 0,
     "Partner": "Yes",
@@ -59,8 +60,11 @@ EXAMPLE_CUSTOMER = {
 
 
 class Customer(BaseModel):
-    """One customer, as the model needs it: the 19 training columns and nothing else.
+    """One customer: the id, then the 19 training columns and nothing else.
 
+    - ``customerID``: text of 1 to 64 characters. The model does not use it;
+      the prediction log does: it is how the labels that arrive weeks later
+      are joined to the answers the service gave (lesson 10).
     - ``extra="forbid"``: an unknown key is an error, not silently dropped.
       A client that sends ``NumComplaints`` believes the model uses it; one
       that sends ``Churn`` is sending the answer. Both should hear about it.
@@ -75,8 +79,8 @@ class Customer(BaseModel):
       ``mlops_course.data.CATEGORIES``, spelled the same way.
     """
 
-    # TODO: model_config = ConfigDict(extra="forbid", allow_inf_nan=False); then one typed field per column: Literal[...] for categories, int = Field(ge=0, le=72) for tenure, float = Field(gt=0) for MonthlyCharges...
-    raise NotImplementedError('TODO: model_config = ConfigDict(extra="forbid", allow_inf_nan=False); then one typed field per column: Literal[...] for categories, int = Field(ge=0, le=72) for tenure, float = Field(gt=0) for MonthlyCharges...')
+    # TODO: settle two things for the whole model (what happens to a key nobody declared, and whether a number may be NaN or infinite), then one typed field per column: the closed list of values for each category, a range for each number
+    raise NotImplementedError('TODO: settle two things for the whole model (what happens to a key nobody declared, and whether a number may be NaN or infinite), then one typed field per column: the closed list of values for each category, a range for each number')
 
 
 class PredictRequest(BaseModel):
@@ -85,8 +89,8 @@ class PredictRequest(BaseModel):
     At least one customer and at most ``MAX_BATCH``; no other key.
     """
 
-    # TODO: extra="forbid" again; customers: list[Customer] = Field(min_length=1, max_length=MAX_BATCH)
-    raise NotImplementedError('TODO: extra="forbid" again; customers: list[Customer] = Field(min_length=1, max_length=MAX_BATCH)')
+    # TODO: unknown top-level keys are refused here too; one field holding the customers, each checked as a Customer, with a smallest and a largest allowed count
+    raise NotImplementedError('TODO: unknown top-level keys are refused here too; one field holding the customers, each checked as a Customer, with a smallest and a largest allowed count')
 
 
 # --- given: what the service answers -----------------------------------------------------
@@ -95,6 +99,7 @@ class PredictRequest(BaseModel):
 class Prediction(BaseModel):
     """The answer for one customer, in the order the customers were sent."""
 
+    customerID: str = Field(description="the customer this answer is about")
     churn_probability: float = Field(ge=0, le=1, description="the model's probability of leaving")
     churn: bool = Field(description="churn_probability at or above the service's threshold")
 

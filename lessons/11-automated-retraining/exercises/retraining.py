@@ -1,22 +1,29 @@
 """Exercise: close the loop: decide when to retrain, retrain and decide, watch the new champion.
 
 Monitoring (lesson 10) says how the champion is doing; the registry (lesson 07)
-holds the roles. This file joins them into a loop that runs every month and
-is safe to leave alone. Three jobs are yours:
+holds the roles. This file joins them into a loop that runs on a schedule and
+is safe to leave alone. Five jobs are yours:
 
-1. ``should_retrain``: a policy over three triggers (a performance drop, a
-   drift verdict, a schedule) with a cap on how often it may retrain.
-2. ``retrain_and_decide``: train a challenger on fresh data, gate it on fresh
+1. ``signals_from_monitoring``: turn lesson 10's drift verdict and accuracy
+   check of a window into the ``Signals`` the policy reads.
+2. ``should_retrain``: a policy over three triggers (a performance drop, a
+   drift verdict, a schedule) with a cap on how often it may retrain, and a
+   stop when retraining keeps failing.
+3. ``retrain_and_decide``: train a challenger on fresh data, gate it on fresh
    held-out rows, register it, and promote it only if it beats the champion
    on those same rows by more than the margin.
-3. ``watch_new_champion``: once the first month after a promotion is
+4. ``shadow_decision``: the challenger scored the live traffic beside the
+   champion; once enough of those rows are labelled, compare both on exactly
+   those rows.
+5. ``watch_new_champion``: once the first month after a promotion is
    labelled, compare the new champion with the one it replaced, on those
    rows; roll back if it is clearly worse.
 
-Lesson 07's registry is not imported here: it arrives as the ``registry``
-argument, any module or object with lesson 07's ``register_version``,
-``promote_if_better``, ``rollback`` and ``aliases``. The grader passes its
-reference version, so your lesson 07 answers never cost you points here.
+Lessons 07 and 10 are not imported here: they arrive as arguments, ``registry``
+(anything with lesson 07's ``register_version``, ``promote_if_better``,
+``rollback``, ``aliases`` and ``audit_log``) and ``drift`` (anything with
+lesson 10's ``detect_drift`` and ``performance_check``). The grader passes its
+reference versions, so your answers to those lessons never cost you points here.
 """
 
 from __future__ import annotations
@@ -32,14 +39,17 @@ from mlflow import MlflowClient
 # Lesson 05's gate: each metric at least its bar. Read-only: it is a default argument below.
 GATE = MappingProxyType({"accuracy": 0.85, "recall": 0.70})
 MARGIN = 0.01  # a challenger must beat the champion by MORE than this (lesson 07)
+SHADOW_MIN_LABELLED = 1000  # shadow rows that must be labelled before a shadow decision
+THRESHOLD = 0.5  # an answer says churn from this probability on (lesson 08)
 TOLERANCE = 0.02  # a new champion may score this much below the one it replaced, no more
 PROMOTION_METRIC = "accuracy"  # what promotion compares
 CHAMPION = "champion"  # the alias production loads
 MODEL_NAME = "model"  # the name lesson 04's runs give their logged model
 ID_COLUMN = "customerID"
-RULES = ("performance", "cap", "drift", "schedule", "none")  # what can decide a Decision
+RULES = ("escalate", "performance", "cap", "drift", "schedule", "none")  # what can decide
 OUTCOME_KEYS = ("run_id", "version", "metrics", "gate_passed", "promoted", "champion", "reason")
 WATCH_KEYS = ("rolled_back", "champion", "champion_score", "previous_score", "reason")
+SHADOW_DECISIONS = ("wait", "promote", "keep")
 
 
 # --- given: what monitoring reports, the policy, and a decision ---------------------------------
@@ -51,15 +61,22 @@ class Signals:
 
     Attributes:
         drifted: the drift verdict on this period's inputs (lesson 10).
-        accuracy: the champion's accuracy on the newest labelled month, or
+        accuracy: the champion's accuracy on the newest labelled window, or
             None while those labels have not arrived yet.
         baseline_accuracy: the champion's accuracy on held-out rows when it
             was promoted: the level a drop is measured from.
+        labelled_until: the last day of the labelled window ``accuracy`` was
+            measured on, or None. A retrain on or after that day already
+            had that evidence.
+        failed_gates_in_a_row: how many of the latest retrains failed the
+            gate, one after the other (0 after any retrain that passed).
     """
 
     drifted: bool
     accuracy: float | None
     baseline_accuracy: float
+    labelled_until: date | None = None
+    failed_gates_in_a_row: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,13 +86,16 @@ class Policy:
     Attributes:
         max_accuracy_drop: a fall of MORE than this below the baseline retrains.
         schedule_days: retrain anyway once the last retrain is this many days old.
-        min_days_between: the cap: no drift- or schedule-triggered retrain
-            sooner than this many days after the last one.
+        min_days_between: the cap: no retrain sooner than this many days
+            after the last one, unless a drop shows on NEW labels.
+        max_failed_gates: after this many failed gates in a row, stop
+            retraining and call a person.
     """
 
     max_accuracy_drop: float = 0.05
     schedule_days: int = 90
     min_days_between: int = 28
+    max_failed_gates: int = 3
 
 
 @dataclass(frozen=True)
@@ -126,7 +146,46 @@ def logged_model_uri(tracking_uri: str, run_id: str) -> str:
     return models[0].model_uri
 
 
-# --- 1. should_retrain ------------------------------------------------------------------------
+# --- 1. signals_from_monitoring ---------------------------------------------------------------
+
+
+def signals_from_monitoring(
+    drift,
+    reference: pd.DataFrame,
+    window: pd.DataFrame,
+    labels: pd.DataFrame | None,
+    baseline_accuracy: float,
+    labelled_until: date | None,
+    failed_gates_in_a_row: int = 0,
+) -> Signals:
+    """What monitoring says about a window, as the ``Signals`` the policy reads.
+
+    Lesson 10 already measures both things the policy needs; reuse it rather
+    than a second, hand-written drift check that could disagree with the
+    monitor's alerts:
+
+    - ``drifted``: ``drift.detect_drift(reference, window).drifted`` (the
+      monitored columns, methods and threshold lesson 10 chose);
+    - ``accuracy``: ``drift.performance_check(window, labels,
+      baseline_accuracy).accuracy``, the accuracy of the answers the service
+      logged; None when ``labels`` is None or none of them belongs to the
+      window (lesson 10 raises ``ValueError`` then), and then
+      ``labelled_until`` is None too: no labels, no labelled window.
+
+    Args:
+        drift: lesson 10's drift module (``detect_drift``, ``performance_check``).
+        reference: the rows the champion was trained on.
+        window: the window of the prediction log (lesson 08's format).
+        labels: ``customerID`` and ``Churn`` for the window, or None.
+        baseline_accuracy: the champion's accuracy at promotion.
+        labelled_until: the last day the labels cover.
+        failed_gates_in_a_row: passed on unchanged.
+    """
+    # TODO: one call of lesson 10's drift detection for the verdict; its accuracy check only when labels exist, and a refusal there (no label matches) means no accuracy and no labelled window; everything else is passed through
+    raise NotImplementedError("TODO: one call of lesson 10's drift detection for the verdict; its accuracy check only when labels exist, and a refusal there (no label matches) means no accuracy and no labelled window; everything else is passed through")
+
+
+# --- 2. should_retrain ------------------------------------------------------------------------
 
 
 def should_retrain(
@@ -137,19 +196,25 @@ def should_retrain(
     The rules, in this order (``days`` is ``(now - last_retrained_at).days``):
 
     1. ``now`` before ``last_retrained_at``: ``ValueError``.
-    2. **performance**: labels have arrived (``accuracy`` is not None) and the
-       accuracy fell by MORE than ``max_accuracy_drop`` below the baseline:
-       retrain, whatever the cap says. A measured loss on real outcomes is
-       the harm retraining exists for; a drop of exactly the maximum does not
-       count.
-    3. Otherwise a trigger may fire: **drift** if the inputs drifted, else
+    2. **escalate**: ``failed_gates_in_a_row`` has reached
+       ``max_failed_gates``: no retrain, whatever else is true. Retraining
+       again on the same kind of data would fail again; the reason says how
+       many failed and asks for a person. Only a retrain that passes (or a
+       person resetting the count) ends it.
+    3. **performance**: labels have arrived (``accuracy`` is not None) and the
+       accuracy fell by MORE than ``max_accuracy_drop`` below the baseline. On
+       a labelled window newer than the last retrain (``labelled_until`` after
+       ``last_retrained_at``) it retrains whatever the cap says: a measured
+       loss on outcomes the last retrain never saw. On an older window it is
+       a trigger like the others: the last retrain already answered it.
+    4. Otherwise a trigger may fire: **drift** if the inputs drifted, else
        **schedule** if ``days >= schedule_days``. No trigger: no retrain, rule
        ``"none"``.
-    4. **cap**: a trigger fired but ``days < min_days_between``: no retrain,
-       rule ``"cap"``, and the reason says how many days it has been. Drift
-       verdicts are noisy; the cap stops the loop chasing them every day.
-       Exactly ``min_days_between`` days is allowed.
-    5. Otherwise retrain, the rule being the trigger (``"drift"`` or ``"schedule"``).
+    5. **cap**: a trigger fired (an old window's drop included) but
+       ``days < min_days_between``: no retrain, rule ``"cap"``, and the reason
+       says how many days it has been. Exactly ``min_days_between`` is allowed.
+    6. Otherwise retrain, the rule being the trigger (``"performance"``,
+       ``"drift"`` or ``"schedule"``).
 
     Args:
         signals: what monitoring reports now.
@@ -162,11 +227,11 @@ def should_retrain(
         A ``Decision(retrain, rule, reason)``; ``rule`` is one of ``RULES`` and
         ``reason`` a sentence a person reading the log later understands.
     """
-    # TODO: ValueError if now < last_retrained_at; days = (now - last_retrained_at).days; a drop of MORE than max_accuracy_drop retrains whatever the cap; else drift, else schedule (days >= schedule_days); a trigger inside the cap (days < min_days_between) gives rule "cap"
-    raise NotImplementedError('TODO: ValueError if now < last_retrained_at; days = (now - last_retrained_at).days; a drop of MORE than max_accuracy_drop retrains whatever the cap; else drift, else schedule (days >= schedule_days); a trigger inside the cap (days < min_days_between) gives rule "cap"')
+    # TODO: the date check first, then the stop after too many failed gates; a drop counts only if it is more than the allowance, and it skips the cap only when its labels are newer than the last retrain; any other trigger (an old drop, drift, the schedule) waits for the cap to run out
+    raise NotImplementedError('TODO: the date check first, then the stop after too many failed gates; a drop counts only if it is more than the allowance, and it skips the cap only when its labels are newer than the last retrain; any other trigger (an old drop, drift, the schedule) waits for the cap to run out')
 
 
-# --- 2. retrain_and_decide --------------------------------------------------------------------
+# --- 3. retrain_and_decide --------------------------------------------------------------------
 
 
 def retrain_and_decide(
@@ -215,11 +280,63 @@ def retrain_and_decide(
         ``promoted``, ``champion`` (the version holding the alias afterwards,
         or None) and ``reason`` (why, in words; it names any failed metric).
     """
-    # TODO: ValueError for empty tables or shared customerIDs before fit_and_log; measure the run's logged model on held_out; gate_failures; register_version either way; promote_if_better only if it passed, score = measure(...)[PROMOTION_METRIC]
-    raise NotImplementedError("TODO: ValueError for empty tables or shared customerIDs before fit_and_log; measure the run's logged model on held_out; gate_failures; register_version either way; promote_if_better only if it passed, score = measure(...)[PROMOTION_METRIC]")
+    # TODO: refuse empty tables and any customer on both sides before training; judge the new run's logged model on the held-out rows against the gate; register it whatever the verdict; only a passed gate lets it compete with the champion, on the same held-out rows, by the promotion metric
+    raise NotImplementedError("TODO: refuse empty tables and any customer on both sides before training; judge the new run's logged model on the held-out rows against the gate; register it whatever the verdict; only a passed gate lets it compete with the champion, on the same held-out rows, by the promotion metric")
 
 
-# --- 3. watch_new_champion --------------------------------------------------------------------
+# --- 4. shadow_decision ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShadowVerdict:
+    """What a shadow run says: wait, promote or keep the champion, and the numbers behind it."""
+
+    decision: str  # one of SHADOW_DECISIONS
+    labelled: int  # shadow rows with a label, the rows both models are judged on
+    champion_accuracy: float | None  # None while waiting
+    challenger_accuracy: float | None
+    reason: str
+
+
+def shadow_decision(
+    shadow_log: pd.DataFrame,
+    labels: pd.DataFrame,
+    min_labelled: int = SHADOW_MIN_LABELLED,
+    margin: float = MARGIN,
+    threshold: float = THRESHOLD,
+) -> ShadowVerdict:
+    """Judge a challenger that ran in shadow: it scored the live traffic beside the champion.
+
+    In shadow, the champion answers every request and the challenger scores
+    the same customers on the side; nobody sees its answers. The shadow log
+    holds both probabilities per request. When the outcomes arrive, the two
+    models are compared on exactly the logged rows that got a label: the
+    same customers, the live traffic, the true outcomes.
+
+    1. Join ``labels`` to ``shadow_log`` by ``customerID`` (an inner join).
+    2. Fewer than ``min_labelled`` labelled rows: ``"wait"``, no accuracies:
+       a decision on a handful of rows is noise.
+    3. Otherwise the accuracy of each model on exactly those rows (an answer
+       says churn from ``threshold`` on), and ``"promote"`` only if the
+       challenger beats the champion by MORE than ``margin`` (lesson 07's
+       rule); else ``"keep"``.
+
+    Args:
+        shadow_log: ``customerID``, ``champion_probability`` and
+            ``challenger_probability`` per scored row.
+        labels: ``customerID`` and ``Churn`` ("Yes"/"No"), those that arrived.
+        min_labelled: how many labelled shadow rows a decision needs.
+        margin: how much better the challenger must be.
+        threshold: the probability from which an answer means churn.
+
+    Returns:
+        A ``ShadowVerdict``; its reason gives both accuracies and the row count.
+    """
+    # TODO: join on the customer id and count; too few rows is a wait, with no accuracies; otherwise both models are judged on exactly the joined rows, each answer saying churn from the threshold on; a gain of exactly the margin keeps the champion
+    raise NotImplementedError('TODO: join on the customer id and count; too few rows is a wait, with no accuracies; otherwise both models are judged on exactly the joined rows, each answer saying churn from the threshold on; a gain of exactly the margin keeps the champion')
+
+
+# --- 5. watch_new_champion --------------------------------------------------------------------
 
 
 def watch_new_champion(
@@ -238,6 +355,12 @@ def watch_new_champion(
 
     1. The champion is the version holding ``CHAMPION`` (``registry.aliases``);
        none: ``ValueError``.
+       If the champion got the alias back by a rollback (in the audit log,
+       ``registry.audit_log``, the newest ``"promoted"`` or ``"rolled back"``
+       event is ``"rolled back"``), there is nothing new to watch: no
+       scoring, no rollback, both scores None. Watching it against *its*
+       previous champion would walk back one more version every time the
+       watch runs.
     2. The previous champion is the champion's ``previous_champion`` tag
        (lesson 07). None (the first champion): nothing to compare with, no
        rollback, ``previous_score`` None.
@@ -259,8 +382,8 @@ def watch_new_champion(
     Returns:
         A dict with exactly the keys ``WATCH_KEYS``: ``rolled_back``,
         ``champion`` (the version holding the alias afterwards), the two
-        scores (``previous_score`` None without a previous champion) and
-        ``reason``.
+        scores (``previous_score`` None without a previous champion; both
+        None after a rollback) and ``reason``.
     """
-    # TODO: registry.aliases(MlflowClient(tracking_uri), name).get(CHAMPION) (None: ValueError); previous_champion tag of that version (none: no rollback); score both on labelled; registry.rollback only if champion_score < previous_score - tolerance
-    raise NotImplementedError('TODO: registry.aliases(MlflowClient(tracking_uri), name).get(CHAMPION) (None: ValueError); previous_champion tag of that version (none: no rollback); score both on labelled; registry.rollback only if champion_score < previous_score - tolerance')
+    # TODO: find the champion (none is an error); if the last alias move in the audit log was a rollback, stop there; a first champion has nothing to compare with; otherwise score both on the new labels and roll back only when the fall is beyond the tolerance
+    raise NotImplementedError('TODO: find the champion (none is an error); if the last alias move in the audit log was a rollback, stop there; a first champion has nothing to compare with; otherwise score both on the new labels and roll back only when the fall is beyond the tolerance')

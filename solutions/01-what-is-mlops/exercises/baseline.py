@@ -26,9 +26,9 @@ def majority_baseline(labels) -> float:
         The share (between 0 and 1) of labels equal to the most common one.
 
     Raises:
-        ValueError: labels is empty.
+        ValueError: labels is empty; the message says there are no labels.
     """
-    # BEGIN SOLUTION hint: count each class (Counter), divide the largest count by the total
+    # BEGIN SOLUTION hint: count each class and divide the largest count by the total; with no labels at all there is no majority, so say so yourself before anything else fails
     labels = list(labels)
     if not labels:
         raise ValueError("cannot compute a baseline from no labels")
@@ -51,9 +51,11 @@ def seeded_split(
         ``(train, test)``, two DataFrames with all of the table's columns.
 
     Raises:
-        ValueError: test_share is not strictly between 0 and 1.
+        ValueError: test_share is not strictly between 0 and 1; the message names
+            test_share and its value. Check it yourself: scikit-learn reads a whole
+            number as a count of rows, so it accepts 10 and fails on 1 by accident.
     """
-    # BEGIN SOLUTION hint: check 0 < test_share < 1; train_test_split(random_state=, stratify=)
+    # BEGIN SOLUTION hint: refuse a share outside the open interval (0, 1) yourself, naming the argument; then split so that the same seed gives the same rows and both parts keep the label's class shares
     if not 0 < test_share < 1:
         raise ValueError(f"test_share must be between 0 and 1 (exclusive), got {test_share}")
     train, test = train_test_split(

@@ -1,11 +1,18 @@
 """Exercise: where does a team stand? An MLOps maturity self-assessment.
 
-Level 0 (manual): notebooks, manual deployment, nothing tracked.
-Level 1 (ML pipeline automation): data is versioned, experiments are tracked
-and training runs automatically.
-Level 2 (CI/CD pipeline automation): on top of level 1, every change runs the
-pipeline, an automated quality gate decides what ships, and production is
-monitored.
+The levels follow Google Cloud's guide *MLOps: Continuous delivery and
+automation pipelines in machine learning*:
+
+Level 0 (manual process): notebooks, training run by hand, models handed over
+and deployed by hand, nothing watching them in production.
+Level 1 (ML pipeline automation): the training pipeline runs on its own
+(continuous training, on a schedule, new data or an alert), with automated
+data and model validation deciding whether a new model may serve; each run's
+data and parameters are recorded, and production is monitored, which is what
+can trigger the next run.
+Level 2 (CI/CD pipeline automation): on top of level 1, the pipeline itself is
+software delivered by CI/CD: every change to its code is built and tested, and
+the tested pipeline is deployed to production automatically.
 
 A level counts only when *all* its practices are in place, and levels build
 on each other: level-2 practices without level 1 are still level 0.
@@ -14,8 +21,16 @@ on each other: level-2 practices without level 1 are still level 0.
 from __future__ import annotations
 
 LEVEL_0 = frozenset({"notebooks", "manual_deployment"})
-LEVEL_1 = frozenset({"versioned_data", "tracked_experiments", "automated_training"})
-LEVEL_2_EXTRA = frozenset({"ci_on_every_change", "automated_quality_gate", "production_monitoring"})
+LEVEL_1 = frozenset(
+    {
+        "versioned_data",
+        "tracked_experiments",
+        "automated_training",
+        "automated_validation",
+        "production_monitoring",
+    }
+)
+LEVEL_2_EXTRA = frozenset({"ci_on_every_change", "automated_pipeline_deployment"})
 
 # Every practice name the assessment knows.
 PRACTICES = LEVEL_0 | LEVEL_1 | LEVEL_2_EXTRA
@@ -34,12 +49,12 @@ def maturity_level(practices: set[str]) -> int:
     Raises:
         ValueError: a name is not in PRACTICES; the message names every unknown name.
     """
-    # BEGIN SOLUTION hint: find every name not in PRACTICES; raise ValueError naming them all
+    # BEGIN SOLUTION hint: collect every name the assessment does not know, and refuse them all in one error that lists each
     unknown = sorted(set(practices) - PRACTICES)
     if unknown:
         raise ValueError(f"unknown practices: {', '.join(unknown)}")
     # END SOLUTION
-    # BEGIN SOLUTION hint: a level needs ALL its practices (issubset); level 2 needs level 1
+    # BEGIN SOLUTION hint: a level needs every one of its practices, not most of them; level 2 also needs all of level 1
     if not LEVEL_1 <= set(practices):
         return 0
     if not LEVEL_2_EXTRA <= set(practices):

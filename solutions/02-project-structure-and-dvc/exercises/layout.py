@@ -8,6 +8,7 @@ finds them without asking. The layout is the one the README draws:
     <name>/
         README.md           what the project is; starts with "# <name>"
         .gitignore          what git must never see (gitignore_text)
+        pyproject.toml      the project: its name, Python and dependencies (pyproject_text)
         params.yaml         the settings a run reads (lesson 03 fills it)
         data/raw/           exports exactly as they arrived, tracked by DVC
         data/interim/       cleaned and joined data, rebuilt by code
@@ -20,6 +21,10 @@ finds them without asking. The layout is the one the README draws:
 
 Git tracks files, not folders: an empty folder would vanish from the
 repository, so each folder above that starts empty holds a ``.gitkeep`` file.
+
+``uv lock`` then writes ``uv.lock`` beside ``pyproject.toml`` (every package,
+its exact version and hash) and ``uv sync`` builds ``.venv/`` from it, with
+the project installed: the notebook shows both.
 """
 
 from __future__ import annotations
@@ -40,6 +45,11 @@ FOLDERS = (
 )
 
 PARAMS_YAML = "# Settings a run reads. Lesson 03's pipeline adds its own.\nseed: 42\n"
+
+# What the project's code imports, as ranges: the lock pins the exact versions.
+DEPENDENCIES = ("pandas>=2.3,<3", "scikit-learn>=1.9", "pyyaml>=6")
+# The Pythons the project runs on: the ones this course is tested with.
+REQUIRES_PYTHON = ">=3.11,<3.14"
 
 
 def package_name(name: str) -> str:
@@ -66,7 +76,7 @@ def package_name(name: str) -> str:
     Raises:
         ValueError: the name has no letter or digit at all (``"---"``, ``""``).
     """
-    # BEGIN SOLUTION hint: re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_"); then rules 4-5
+    # BEGIN SOLUTION hint: apply the rules in order; a regular expression turns each run of unwanted characters into one underscore
     package = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     if not package:
         raise ValueError(f"cannot make a package name from {name!r}: it has no letter or digit")
@@ -89,7 +99,8 @@ def gitignore_text() -> str:
 
     It must *not* hide what git has to keep: the ``.dvc`` pointer files
     (``data/raw/customers.csv.dvc``), the folder placeholders
-    (``data/raw/.gitkeep``), ``.dvc/config``, ``params.yaml`` or the code.
+    (``data/raw/.gitkeep``), ``.dvc/config``, ``params.yaml``, ``pyproject.toml``,
+    the lock file ``uv.lock`` or the code.
     So do not ignore ``data/`` or ``*.dvc`` as a whole: ``dvc add`` puts the
     pointer next to the data, and writes a ``.gitignore`` there that names
     just the data file.
@@ -97,7 +108,7 @@ def gitignore_text() -> str:
     Returns:
         The text, one pattern per line, ending with a newline.
     """
-    # BEGIN SOLUTION hint: one pattern a line: .venv/, __pycache__/, .ipynb_checkpoints/; not data/
+    # BEGIN SOLUTION hint: one pattern a line for each thing a machine rebuilds for itself; never a pattern that hides the data folder, a pointer or the lock
     lines = [
         "# Rebuilt on every machine: never shared through git.",
         ".venv/",
@@ -111,6 +122,50 @@ def gitignore_text() -> str:
     # END SOLUTION
 
 
+def pyproject_text(name: str) -> str:
+    """Return the content of the project's ``pyproject.toml``.
+
+    It tells a tool such as uv or pip what the project is and how to install it:
+
+    - ``[project]``: ``name``, the distribution name: the project's name
+      lowercased, each run of characters other than ``a-z`` and ``0-9``
+      replaced by one ``-``, no ``-`` at the ends (``"Churn Predictor"`` ->
+      ``"churn-predictor"``); ``version = "0.1.0"``; ``requires-python =
+      REQUIRES_PYTHON``; ``dependencies``, the list ``DEPENDENCIES``;
+    - ``[build-system]``: ``requires = ["hatchling"]`` and
+      ``build-backend = "hatchling.build"``;
+    - ``[tool.hatch.build.targets.wheel]``: ``packages = ["src/<package>"]``
+      with ``<package>`` = ``package_name(name)``, so the build finds the code
+      whatever the project is called.
+
+    Args:
+        name: the project's name as a person wrote it.
+
+    Returns:
+        TOML text, ending with a newline.
+
+    Raises:
+        ValueError: as ``package_name``.
+    """
+    # BEGIN SOLUTION hint: three tables (the project, how to build it, where its package lives); TOML strings are quoted and lists use square brackets
+    package = package_name(name)
+    distribution = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    dependencies = "".join(f'    "{requirement}",\n' for requirement in DEPENDENCIES)
+    return (
+        "[project]\n"
+        f'name = "{distribution}"\n'
+        'version = "0.1.0"\n'
+        f'requires-python = "{REQUIRES_PYTHON}"\n'
+        f"dependencies = [\n{dependencies}]\n"
+        "\n[build-system]\n"
+        'requires = ["hatchling"]\n'
+        'build-backend = "hatchling.build"\n'
+        "\n[tool.hatch.build.targets.wheel]\n"
+        f'packages = ["src/{package}"]\n'
+    )
+    # END SOLUTION
+
+
 def create_project(root: str | Path, name: str) -> Path:
     """Create a new project folder, ``root / name``, with the layout above.
 
@@ -118,6 +173,7 @@ def create_project(root: str | Path, name: str) -> Path:
 
     - ``README.md``, whose first line is ``# <name>``;
     - ``.gitignore`` with ``gitignore_text()``;
+    - ``pyproject.toml`` with ``pyproject_text(name)``;
     - ``params.yaml`` with ``PARAMS_YAML`` (a YAML mapping);
     - ``<folder>/.gitkeep`` (an empty file) for every folder in ``FOLDERS``;
     - ``src/<package>/__init__.py`` with ``<package>`` = ``package_name(name)``.
@@ -137,7 +193,7 @@ def create_project(root: str | Path, name: str) -> Path:
             is not empty. Nothing is written or changed in that case.
         ValueError: as ``package_name``, before anything is written.
     """
-    # BEGIN SOLUTION hint: refuse first (exists, not an empty dir), then mkdir and write files
+    # BEGIN SOLUTION hint: decide whether to refuse before you write anything, so a refused folder is left exactly as it was
     project = Path(root) / name
     if project.exists() and (not project.is_dir() or any(project.iterdir())):
         raise FileExistsError(f"{project} already exists and is not an empty folder")
@@ -151,6 +207,7 @@ def create_project(root: str | Path, name: str) -> Path:
         f"# {name}\n\nRaw data is tracked by DVC: `dvc pull` fetches it.\n"
     )
     (project / ".gitignore").write_text(gitignore_text())
+    (project / "pyproject.toml").write_text(pyproject_text(name))
     (project / "params.yaml").write_text(PARAMS_YAML)
     return project
     # END SOLUTION

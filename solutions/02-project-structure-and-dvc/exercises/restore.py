@@ -53,7 +53,7 @@ def file_md5(path: str | Path) -> str:
         32 lowercase hex characters (an empty file gives
         ``d41d8cd98f00b204e9800998ecf8427e``).
     """
-    # BEGIN SOLUTION hint: hashlib.md5(); open(path, "rb"); update() with each CHUNK; hexdigest()
+    # BEGIN SOLUTION hint: read the file in binary, one CHUNK at a time, feeding every chunk to the same md5 object
     digest = hashlib.md5()
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
@@ -78,7 +78,7 @@ def pointer_target(repo: str | Path, pointer: str | Path) -> tuple[Path, str]:
         ``(data_path, md5)``: the tracked file as ``Path(repo) / ...``, and the
         md5 the pointer records for it.
     """
-    # BEGIN SOLUTION hint: yaml.safe_load; outs[0]["path"] is relative to the pointer's folder
+    # BEGIN SOLUTION hint: the pointer is YAML; its first output names the tracked file, relative to the pointer's own folder, and its md5
     pointer_path = Path(repo) / pointer
     out = yaml.safe_load(pointer_path.read_text())["outs"][0]
     return pointer_path.parent / out["path"], out["md5"]
@@ -107,7 +107,7 @@ def restore_version(repo: str | Path, revision: str, pointer: str | Path) -> Pat
         ValueError: the restored file's md5 differs from the pointer's; the
             message shows both.
     """
-    # BEGIN SOLUTION hint: git checkout REV -- POINTER; dvc checkout POINTER; compare the md5s
+    # BEGIN SOLUTION hint: put back the old pointer only (not the whole branch), let DVC bring the bytes it names, then check those bytes yourself against the pointer
     pointer = Path(pointer).as_posix()
     run(repo, "git", "checkout", revision, "--", pointer)
     run(repo, "dvc", "checkout", pointer)

@@ -57,7 +57,7 @@ def data_hash_at(repo: str | Path, revision: str, pointer: str | Path) -> str:
             not exist yet, or the revision is unknown); the message names both
             the pointer and the revision.
     """
-    # BEGIN SOLUTION hint: git(repo, "show", f"{revision}:{pointer}"); yaml outs[0]["md5"]
+    # BEGIN SOLUTION hint: ask git for the pointer's text as it was at that revision, without checking anything out; if git cannot show it, it was not there
     shown = git(repo, "show", f"{revision}:{Path(pointer).as_posix()}")
     if shown.returncode != 0:
         raise FileNotFoundError(
@@ -80,7 +80,7 @@ def data_versions(repo: str | Path, pointer: str | Path) -> list[tuple[str, str]
         touch the pointer are left out. A pointer that was never committed
         gives an empty list.
     """
-    # BEGIN SOLUTION hint: git log --reverse --format=%H -- POINTER lists the commits, oldest first
+    # BEGIN SOLUTION hint: ask git's history for the commits that touched the pointer, oldest first, then read the md5 at each
     log = git(repo, "log", "--reverse", "--format=%H", "--", Path(pointer).as_posix())
     if log.returncode != 0:
         raise RuntimeError(f"git log failed: {log.stderr.strip()}")

@@ -42,7 +42,7 @@ def clean_total_charges(table: pd.DataFrame) -> pd.DataFrame:
     Raises:
         ValueError: a non-blank value is not a number; the message names it.
     """
-    # BEGIN SOLUTION hint: strip the text; blank -> 0.0; anything else that is not a number -> raise
+    # BEGIN SOLUTION hint: decide for each value: a blank means nothing billed yet, anything else must read as a number or stop the run, naming the culprit
     result = table.copy()
     text = table["TotalCharges"].astype("string").str.strip()
     blank = text.isna() | (text == "")
@@ -65,7 +65,7 @@ def feature_names() -> list[str]:
     ``CATEGORIES`` (in the dict's order) one ``"<column>_<category>"`` per
     category (in the tuple's order), e.g. ``"Contract_Month-to-month"``.
     """
-    # BEGIN SOLUTION hint: the numeric names, then f"{column}_{category}" in CATEGORIES order
+    # BEGIN SOLUTION hint: the numeric features first, then one name per known category of each column, in the order the data world lists them
     names = list(NUMERIC_FEATURES)
     for column, categories in CATEGORIES.items():
         names += [f"{column}_{category}" for category in categories]
@@ -91,7 +91,7 @@ def make_features(table: pd.DataFrame) -> pd.DataFrame:
 
         The id and the label are not features. The input table is not changed.
     """
-    # BEGIN SOLUTION hint: clean; pd.get_dummies; .reindex(columns=feature_names(), fill_value=0)
+    # BEGIN SOLUTION hint: build the one-hot columns from the known categories, never from the values a batch happens to hold, so every batch gets the same columns
     cleaned = clean_total_charges(table)
     numeric = cleaned[list(NUMERIC_FEATURES)]
     one_hot = pd.get_dummies(cleaned[list(CATEGORIES)], prefix_sep="_")

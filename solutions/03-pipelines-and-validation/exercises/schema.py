@@ -10,7 +10,9 @@ broken export. The checks, one function each:
 - ``check_types``: a column holds the wrong kind of value (text in ``tenure``);
 - ``check_ranges``: a number outside its allowed range (``tenure`` of -3);
 - ``check_categories``: a category nobody has seen (a new payment method);
-- ``check_nulls``: too many missing values in a column.
+- ``check_nulls``: too many missing values in a column;
+- ``check_total_charges``: a blank bill for a customer who has been billed;
+- ``check_unique_ids``: the same customer twice (an export run twice, a bad join).
 
 Every message starts with the column's name and a colon, then says what is
 wrong, e.g. ``"tenure: 2 values out of range (allowed >= 0 and <= 72), e.g. -3"``.
@@ -78,7 +80,7 @@ def check_columns(table: pd.DataFrame) -> list[str]:
         (in SCHEMA order), then ``"<column>: unexpected column"`` for each table
         column SCHEMA does not know (in the table's order). Empty if both match.
     """
-    # BEGIN SOLUTION hint: compare SCHEMA's names with table.columns both ways
+    # BEGIN SOLUTION hint: compare the names the schema expects with the names the batch has, in both directions
     missing = [f"{name}: missing column" for name in SCHEMA if name not in table.columns]
     unexpected = [f"{name}: unexpected column" for name in table.columns if name not in SCHEMA]
     return missing + unexpected
@@ -96,7 +98,7 @@ def check_types(table: pd.DataFrame) -> list[str]:
     Returns:
         ``"<column>: wrong type, expected <kind>, saw <dtype>"`` per bad column.
     """
-    # BEGIN SOLUTION hint: for integer/number columns present, test the dtype with pd.api.types
+    # BEGIN SOLUTION hint: for each integer or number column the batch has, ask pandas whether its dtype is of that kind; booleans are neither
     problems = []
     for name, column in SCHEMA.items():
         if name not in table.columns or column.kind not in ("integer", "number"):
@@ -124,7 +126,7 @@ def check_ranges(table: pd.DataFrame) -> list[str]:
         the word "range", e.g.
         ``"tenure: 2 values out of range (allowed >= 0 and <= 72), e.g. -3"``.
     """
-    # BEGIN SOLUTION hint: for numeric columns with bounds, count values below/above them
+    # BEGIN SOLUTION hint: for each numeric column with bounds, count the values outside them; a missing value is outside nothing
     problems = []
     for name, column in SCHEMA.items():
         if name not in table.columns or not pd.api.types.is_numeric_dtype(table[name]):
@@ -162,7 +164,7 @@ def check_categories(table: pd.DataFrame) -> list[str]:
         One message per bad column naming each unseen value, sorted, e.g.
         ``"PaymentMethod: unseen category 'Digital wallet' (12 rows)"``.
     """
-    # BEGIN SOLUTION hint: drop nulls, then find values not in column.categories (isin)
+    # BEGIN SOLUTION hint: leave missing values aside, then name every value that is not one of the column's categories
     problems = []
     for name, column in SCHEMA.items():
         if name not in table.columns or column.kind != "category":
@@ -185,13 +187,65 @@ def check_nulls(table: pd.DataFrame, max_null_share: float = MAX_NULL_SHARE) -> 
     Returns:
         ``"<column>: too many nulls, <share> > <max_null_share>"`` per bad column.
     """
-    # BEGIN SOLUTION hint: table[name].isna().mean() is the share; flag it only when > the maximum
+    # BEGIN SOLUTION hint: the share of missing values in each column; a share exactly at the maximum still passes
     problems = []
     for name in table.columns:
         share = table[name].isna().mean()
         if share > max_null_share:
             problems.append(f"{name}: too many nulls, {share:.1%} > {max_null_share:.1%}")
     return problems
+    # END SOLUTION
+
+
+def check_total_charges(table: pd.DataFrame) -> list[str]:
+    """Report ``TotalCharges`` left blank for customers who have already been billed.
+
+    The export writes a blank (``""`` or only spaces) for a customer in their
+    first month, tenure 0: nothing billed yet. For anyone with a tenure above 0,
+    a blank is a billing error. A missing value (NaN) is not a blank here:
+    ``check_nulls`` counts those. A number for a tenure-0 customer is fine (a
+    setup fee). Skip the check when either column is missing.
+
+    Returns:
+        ``["TotalCharges: <n> blank for customers with tenure > 0, e.g. <customerID>"]``,
+        or ``[]``.
+    """
+    # BEGIN SOLUTION hint: a blank is text with nothing but spaces (not a missing value); flag it only where tenure is above 0, and name a customer
+    if "TotalCharges" not in table.columns or "tenure" not in table.columns:
+        return []
+    text = table["TotalCharges"].astype("string")
+    blank = text.notna() & (text.str.strip() == "")
+    billed = blank & (pd.to_numeric(table["tenure"], errors="coerce") > 0)
+    if not billed.any():
+        return []
+    names = table["customerID"] if "customerID" in table.columns else table.index.to_series()
+    return [
+        f"TotalCharges: {int(billed.sum())} blank for customers with tenure > 0, "
+        f"e.g. {names[billed].iloc[0]}"
+    ]
+    # END SOLUTION
+
+
+def check_unique_ids(table: pd.DataFrame) -> list[str]:
+    """Report customer ids that appear more than once in the batch.
+
+    One customer twice means the export ran twice or a join went wrong; training
+    on it counts that customer double. Missing ids are ``check_nulls``'s business.
+
+    Returns:
+        ``["customerID: <n> ids appear more than once, e.g. <id>, <id>"]`` naming
+        up to three of them, sorted, or ``[]``.
+    """
+    # BEGIN SOLUTION hint: find every id that occurs more than once, leaving missing ids aside, and name a few of them
+    if "customerID" not in table.columns:
+        return []
+    ids = table["customerID"].dropna()
+    repeated = sorted(ids[ids.duplicated()].astype(str).unique())
+    if not repeated:
+        return []
+    return [
+        f"customerID: {len(repeated)} ids appear more than once, e.g. {', '.join(repeated[:3])}"
+    ]
     # END SOLUTION
 
 
@@ -204,7 +258,7 @@ def validate_batch(table: pd.DataFrame, max_null_share: float = MAX_NULL_SHARE) 
 
     Returns:
         The messages of every check, in the order columns, types, ranges,
-        categories, nulls.
+        categories, nulls, blank bills, repeated ids.
     """
     return [
         *check_columns(table),
@@ -212,4 +266,6 @@ def validate_batch(table: pd.DataFrame, max_null_share: float = MAX_NULL_SHARE) 
         *check_ranges(table),
         *check_categories(table),
         *check_nulls(table, max_null_share),
+        *check_total_charges(table),
+        *check_unique_ids(table),
     ]

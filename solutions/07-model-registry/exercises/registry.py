@@ -1,22 +1,25 @@
-"""Exercise: a model registry run by aliases: promote only a better model, roll back, keep a record.
+"""Exercise: a model registry run by aliases: promote a better model, with a person's approval, roll back, keep a record.
 
 A registered model (``churn``) collects versions; two aliases name the roles:
 ``challenger`` is the newest version that passed the quality gate, and
 ``champion`` is the version production loads (``models:/churn@champion``).
-Promoting and rolling back move an alias. Nothing is retrained, nothing is
-copied, and every move leaves an event in the registered model's audit log.
+Promoting, approving and rolling back move an alias. Nothing is retrained,
+nothing is copied, and every move leaves an event in the registered model's
+audit log.
 
 Given below: ``register_version`` (a run's model becomes a new version,
 tagged with its gate result, run and data), ``record_event`` (append one
 event to the audit log) and ``aliases`` (which version holds which alias).
-Three jobs are yours:
+Four jobs are yours:
 
-1. ``promote_if_better``: the challenger becomes champion only if it passed
-   the gate and beats the champion, on the same held-out data, by more than
-   a margin.
-2. ``rollback``: give the champion alias back to the previous champion, and
+1. ``move_champion`` and ``promote_if_better``: the challenger becomes
+   champion only if it passed the gate and beats the champion, on the same
+   held-out data, by more than a margin; where a person must approve, it
+   waits as pending instead.
+2. ``approve``: a person lets a pending version take over, and says why.
+3. ``rollback``: give the champion alias back to the previous champion, and
    say why.
-3. ``audit_log``: the audit log as a table: who did what, when, why, and
+4. ``audit_log``: the audit log as a table: who did what, when, why, and
    from which run and data.
 """
 
@@ -38,6 +41,9 @@ CHALLENGER = "challenger"  # the newest version that passed the gate, waiting fo
 MODEL_NAME = "model"  # the name lesson 04's runs give their logged model
 MARGIN = 0.01  # how much better than the champion a challenger must score
 EVENT_PREFIX = "event."  # audit events are registered-model tags event.0001, event.0002, ...
+APPROVAL = "approval"  # version tag: "pending" while a person must decide, then "approved"
+PENDING, APPROVED = "pending", "approved"
+COMPARED_WITH = "compared_with"  # version tag: the champion a pending version was scored against
 AUDIT_COLUMNS = (
     "at",
     "by",
@@ -180,7 +186,37 @@ def register_version(tracking_uri: str, name: str, run_id: str, gate_passed: boo
     return version
 
 
-# --- 1. promote_if_better --------------------------------------------------------------------
+# --- 1. move_champion and promote_if_better ---------------------------------------------
+
+
+def move_champion(client: MlflowClient, name: str, version: str) -> str | None:
+    """Give the ``champion`` alias to ``version``: the one step every promotion shares.
+
+    The version gets the tag ``previous_champion`` naming the version it
+    replaced, only when there was one: the first champion replaced nothing,
+    so it gets no such tag (not even the text ``"None"``), and rolling back
+    from it is refused. If the ``challenger`` alias points at ``version``, it
+    is removed (the version no longer waits); if it points at another
+    version, it stays there.
+
+    Args:
+        client: a client on the store.
+        name: the registered model.
+        version: the version to make champion, as text.
+
+    Returns:
+        The version that lost the alias, or None for the first champion.
+    """
+    # BEGIN SOLUTION hint: read who holds which alias before moving anything; note the replaced version only when there was one; the challenger alias goes only if it named this very version
+    roles = aliases(client, name)
+    replaced = roles.get(CHAMPION)
+    client.set_registered_model_alias(name, CHAMPION, version)
+    if replaced is not None:
+        client.set_model_version_tag(name, version, "previous_champion", replaced)
+    if roles.get(CHALLENGER) == version:
+        client.delete_registered_model_alias(name, CHALLENGER)
+    return replaced
+    # END SOLUTION
 
 
 def promote_if_better(
@@ -190,6 +226,7 @@ def promote_if_better(
     held_out: pd.DataFrame,
     score: Callable[[str, pd.DataFrame], float],
     margin: float = MARGIN,
+    needs_approval: bool = False,
 ) -> bool:
     """Make ``version`` the champion if it passed the gate and clearly beats the champion.
 
@@ -199,21 +236,23 @@ def promote_if_better(
        ``ValueError`` otherwise, and nothing changes.
     2. Its tag ``gate`` must say ``passed``. If not, it is not promoted (and
        not even scored).
-    3. With no champion yet, it becomes the first champion.
+    3. With no champion yet, it wins: it is the first champion.
     4. Otherwise both are scored on the same ``held_out`` table, now:
        ``score("models:/<name>/<version>", held_out)`` and the same for the
        champion's version. Never use a score logged at training time: each
        model was tested on its own rows then, and those differ.
-       It is promoted only if ``challenger_score > champion_score + margin``.
+       It wins only if ``challenger_score > champion_score + margin``.
        A gain of exactly the margin is within noise: the champion stays (with
        ``margin=0`` that means a tie keeps the champion, as in lesson 04).
+    5. A winner takes over with ``move_champion``, unless ``needs_approval``:
+       then no alias moves; the version waits for a person (``approve``) with
+       the tags ``approval`` = ``pending`` and ``compared_with`` = the
+       champion it beat (no ``compared_with`` when there was no champion).
 
-    Promoted: the ``champion`` alias moves to ``version``; the version gets the
-    tag ``previous_champion`` (the version it replaced, when there was one),
-    and loses the ``challenger`` alias if it held it. Not promoted: no alias
-    moves. Either way, record one event with ``record_event``: ``"promoted"``
-    or ``"not promoted"``, with a reason and the details ``challenger_score``
-    and ``champion_score`` (None for a score not taken).
+    Record one event with ``record_event`` either way: ``"promoted"``,
+    ``"awaiting approval"`` or ``"not promoted"``, with a reason and the
+    details ``challenger_score`` and ``champion_score`` (None for a score not
+    taken).
 
     Args:
         tracking_uri: the store.
@@ -223,11 +262,12 @@ def promote_if_better(
         score: ``score(model_uri, table) -> float``, e.g. the accuracy of the
             model at ``model_uri`` on ``table``; higher is better.
         margin: how much better the challenger must score.
+        needs_approval: a person must approve before a winner takes over.
 
     Returns:
-        True if ``version`` was promoted, False if not.
+        True if ``version`` is champion now, False if not (lost, or waiting).
     """
-    # BEGIN SOLUTION hint: check margin and get_model_version (MlflowException -> ValueError); gate tag; aliases(...).get(CHAMPION); score both on held_out; > champion + margin; set alias, tag previous_champion, drop challenger, record_event either way
+    # BEGIN SOLUTION hint: refuse bad input before touching anything (a missing version is the library's error: turn it into a ValueError); the gate comes first; a champion must be re-scored on the same rows; a winner either takes over or waits with its tags; one event in every case
     if margin < 0:
         raise ValueError(f"the margin must be 0 or more, got {margin}")
     client = MlflowClient(tracking_uri)
@@ -240,40 +280,101 @@ def promote_if_better(
         reason = f"gate {tags.get('gate', 'missing')}: only a version that passed the gate competes"
         record_event(client, name, "not promoted", version, reason)
         return False
-    roles = aliases(client, name)
-    champion = roles.get(CHAMPION)
+    champion = aliases(client, name).get(CHAMPION)
     challenger_score = float(score(f"models:/{name}/{version}", held_out))
     if champion is None:
-        promoted, champion_score = True, None
+        wins, champion_score = True, None
         reason = f"first champion: no champion yet (scored {challenger_score:.4f})"
     else:
         champion_score = float(score(f"models:/{name}/{champion}", held_out))
-        promoted = challenger_score > champion_score + margin
-        verdict = "beats" if promoted else "does not beat"
+        wins = challenger_score > champion_score + margin
+        verdict = "beats" if wins else "does not beat"
         reason = (
             f"challenger {challenger_score:.4f} {verdict} champion version {champion} "
             f"({champion_score:.4f}) by more than {margin} on the same held-out rows"
         )
-    if promoted:
-        client.set_registered_model_alias(name, CHAMPION, version)
+    if not wins:
+        event = "not promoted"
+    elif needs_approval:
+        event = "awaiting approval"
+        client.set_model_version_tag(name, version, APPROVAL, PENDING)
         if champion is not None:
-            client.set_model_version_tag(name, version, "previous_champion", champion)
-        if roles.get(CHALLENGER) == version:
-            client.delete_registered_model_alias(name, CHALLENGER)
+            client.set_model_version_tag(name, version, COMPARED_WITH, champion)
+        reason += "; a person must approve it"
+    else:
+        event = "promoted"
+        move_champion(client, name, version)
     record_event(
         client,
         name,
-        "promoted" if promoted else "not promoted",
+        event,
         version,
         reason,
         challenger_score=challenger_score,
         champion_score=champion_score,
     )
-    return promoted
+    return event == "promoted"
     # END SOLUTION
 
 
-# --- 2. rollback -----------------------------------------------------------------------------
+# --- 2. approve ------------------------------------------------------------------------------
+
+
+def approve(tracking_uri: str, name: str, version: str, reason: str) -> None:
+    """A person approves a pending version: it becomes the champion.
+
+    The rules, in order; any refusal is a ``ValueError`` and changes nothing:
+
+    1. ``reason`` must say something (not blank): the log must say why.
+    2. ``version`` must be a version of ``name``.
+    3. It must be pending: its tag ``approval`` says ``pending``
+       (``promote_if_better`` with ``needs_approval=True`` put it there).
+    4. The champion must still be the one it was compared with (its tag
+       ``compared_with``; none for a first champion). If the champion has
+       changed since, the comparison is out of date: refuse, so that it is
+       scored again.
+
+    Then it takes over with ``move_champion``, its tag ``approval`` becomes
+    ``approved``, and the event ``"approved"`` is recorded with
+    ``record_event``: the version, the reason as given, whole (never cut
+    short), and the detail ``replaced`` (the version that lost the alias, or
+    None).
+
+    Args:
+        tracking_uri: the store.
+        name: the registered model.
+        version: the pending version, as text.
+        reason: why, in the approver's words, e.g. ``"checked 50 customers of
+            the new call list with the retention team"``.
+    """
+    # BEGIN SOLUTION hint: every refusal comes before the first change; pending is a tag the comparison wrote, and so is the champion it was compared with (absent for a first champion): compare that with the champion now; then the shared move, the tag's new value and one event with the reason exactly as given
+    if not reason or not reason.strip():
+        raise ValueError("an approval needs a reason: the audit log must say why")
+    client = MlflowClient(tracking_uri)
+    version = str(version)
+    champion = aliases(client, name).get(CHAMPION)
+    try:
+        tags = client.get_model_version(name, version).tags
+    except MlflowException as error:
+        raise ValueError(f"{name!r} has no version {version}") from error
+    if tags.get(APPROVAL) != PENDING:
+        raise ValueError(
+            f"version {version} of {name!r} is not waiting for approval "
+            f"(approval tag: {tags.get(APPROVAL, 'none')})"
+        )
+    compared_with = tags.get(COMPARED_WITH)
+    if compared_with != champion:
+        raise ValueError(
+            f"version {version} was compared with champion {compared_with or 'none'}, but the "
+            f"champion is now {champion or 'none'}: compare it again before approving"
+        )
+    replaced = move_champion(client, name, version)
+    client.set_model_version_tag(name, version, APPROVAL, APPROVED)
+    record_event(client, name, "approved", version, reason, replaced=replaced)
+    # END SOLUTION
+
+
+# --- 3. rollback -----------------------------------------------------------------------------
 
 
 def rollback(tracking_uri: str, name: str, reason: str) -> str:
@@ -298,7 +399,7 @@ def rollback(tracking_uri: str, name: str, reason: str) -> str:
         ValueError: a blank reason, no registered model ``name``, no champion,
             or a champion with no previous champion. Nothing changes then.
     """
-    # BEGIN SOLUTION hint: refuse a blank reason; aliases(...).get(CHAMPION); previous = get_model_version(...).tags.get("previous_champion"); set_registered_model_alias; record_event(..., replaced=current)
+    # BEGIN SOLUTION hint: refuse everything that cannot be rolled back before changing anything; the tag the last promotion left on the current champion says where to go; one event naming the version that lost the alias
     if not reason or not reason.strip():
         raise ValueError("a rollback needs a reason: the audit log must say why")
     client = MlflowClient(tracking_uri)
@@ -314,7 +415,7 @@ def rollback(tracking_uri: str, name: str, reason: str) -> str:
     # END SOLUTION
 
 
-# --- 3. audit_log ----------------------------------------------------------------------------
+# --- 4. audit_log ----------------------------------------------------------------------------
 
 
 def audit_log(tracking_uri: str, name: str) -> pd.DataFrame:
@@ -335,7 +436,7 @@ def audit_log(tracking_uri: str, name: str) -> pd.DataFrame:
     Raises:
         ValueError: there is no registered model called ``name``.
     """
-    # BEGIN SOLUTION hint: aliases(client, name) raises ValueError for an unknown model; keep tags whose key starts with EVENT_PREFIX, sorted by their number; json.loads each; run_id and data_hash from get_model_version(...).tags
+    # BEGIN SOLUTION hint: an unknown model fails the way the given helper fails; only tags with the event prefix are events, in the order of their numbers (not their times); each row joins an event with the tags of its version
     client = MlflowClient(tracking_uri)
     aliases(client, name)  # a ValueError for an unknown model
     tags = client.get_registered_model(name).tags

@@ -1,16 +1,20 @@
 """Exercise: watch a churn model in production: input drift now, accuracy later, one alert.
 
-Every month a batch of customers arrives and the model scores them at once.
-Whether each customer really left is known only weeks later, when the labels
-arrive. So a monitor looks twice:
+The service (lesson 08) logs every answer it gives: the customer's inputs, the
+churn probability and the model version. Whether each customer really left is
+known only weeks later, when the labels arrive. So a monitor looks twice at a
+window of that log (``window.py`` reads it):
 
-1. ``detect_drift``: as soon as the batch arrives, compare its inputs with
+1. ``detect_drift``: as soon as the window closes, compare its inputs with
    the reference (the month the model was trained on), column by column, with
    Evidently and a drift method you name, and decide which columns moved.
-2. ``performance_check``: when the labels arrive, join them to the batch by
-   customer id and measure how far accuracy has fallen from the baseline.
+2. ``performance_check``: when the labels arrive, join them to the logged
+   answers by customer id and measure how far accuracy has fallen from the
+   baseline.
 3. ``alert_message``: turn both into one message a person can act on, or
    ``None`` when all is well.
+4. ``persistent_drift``: the columns that drifted in several windows in a
+   row: noise comes and goes, real drift stays.
 
 Given below: the columns, the methods and thresholds the lesson chose, the two
 result types and ``clean_total_charges``.
@@ -19,10 +23,9 @@ result types and ``clean_total_charges``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-import numpy as np
 import pandas as pd
 
 ID_COLUMN = "customerID"
@@ -61,12 +64,7 @@ CATEGORICAL_METHOD = "jensenshannon"  # Jensen-Shannon distance between category
 DRIFT_THRESHOLD = 0.1
 # How much accuracy may fall below the baseline before the model is called degraded.
 MAX_ACCURACY_DROP = 0.05
-
-
-class Classifier(Protocol):
-    """A fitted model whose ``predict`` returns 1 (will churn) or 0 (will stay) per row."""
-
-    def predict(self, table: pd.DataFrame) -> np.ndarray: ...
+THRESHOLD = 0.5  # the service labels a customer churn=True from this probability on (lesson 08)
 
 
 @dataclass(frozen=True)
@@ -84,11 +82,11 @@ class DriftVerdict:
 class PerformanceCheck:
     """What ``performance_check`` found once the labels arrived."""
 
-    accuracy: float  # on the customers whose label has arrived
+    accuracy: float  # of the logged answers whose label has arrived
     baseline_accuracy: float  # the model's accuracy when it was approved
     drop: float  # baseline_accuracy - accuracy (negative if it got better)
     max_drop: float  # the largest drop that is still acceptable
-    labelled: int  # how many customers were scored against a label
+    labelled: int  # how many logged answers were compared with a label
     degraded: bool  # True when drop > max_drop
 
 
@@ -146,7 +144,7 @@ def detect_drift(
     from evidently import DataDefinition, Dataset, Report
     from evidently.metrics import ValueDrift
 
-    # BEGIN SOLUTION hint: refuse missing columns; clean both tables; a Report with one ValueDrift(column=..., method=method_for(column), threshold=...) per column; .run(current, reference); read each metric's config["column"] and value from json.loads(snapshot.json()); drifted when score >= threshold
+    # BEGIN SOLUTION hint: refuse missing columns first; clean both tables; one drift metric per column with its method named, current data first when running the report; each metric's config names its column and its value is the score; a score equal to the threshold counts as drift
     columns = list(columns)
     missing = [c for c in columns if c not in reference.columns or c not in current.columns]
     if missing:
@@ -182,45 +180,49 @@ def detect_drift(
 
 
 def performance_check(
-    model: Classifier,
-    current_features: pd.DataFrame,
+    logged: pd.DataFrame,
     labels: pd.DataFrame,
     baseline_accuracy: float,
     max_drop: float = MAX_ACCURACY_DROP,
+    threshold: float = THRESHOLD,
 ) -> PerformanceCheck:
-    """Score the model on the customers whose labels have arrived.
+    """How good were the answers the service gave? Compare them with the labels that arrived.
 
-    Labels arrive weeks after the features, in their own order, and not all
-    at once: join them to the features by ``customerID`` (never by position)
-    and score only the customers that have a label. Labels of customers who
-    are not in this batch are ignored. ``TotalCharges`` is cleaned first
-    (``clean_total_charges``): the model needs numbers.
+    The model is not run again: what matters is what the service *said* (the
+    model may have changed since). Each logged answer says churn when its
+    ``churn_probability`` is at least ``threshold``, as the service's label did.
+
+    Labels arrive weeks after the answers, in their own order, and not all at
+    once: join them to the log by ``customerID`` (never by position) and
+    compare only answers that have a label. Labels of customers who are not in
+    this window are ignored. A customer answered twice counts twice: both
+    answers were given.
 
     Args:
-        model: predicts 1 (churn) or 0 (stay) for each row of a features table.
-        current_features: the batch as it arrived (``customerID`` and the
-            features, ``TotalCharges`` as text).
+        logged: the window of the prediction log (``customerID`` and
+            ``churn_probability`` at least).
         labels: ``customerID`` and ``Churn`` ("Yes"/"No") for the customers
-            whose outcome is known so far.
+            whose outcome is known so far, one row per customer.
         baseline_accuracy: the model's accuracy when it was approved.
         max_drop: how far accuracy may fall before the model counts as degraded.
+        threshold: the probability from which an answer means churn.
 
     Returns:
         A ``PerformanceCheck``; ``degraded`` is True when the drop is larger
         than ``max_drop`` (a drop of exactly ``max_drop`` is still acceptable).
 
     Raises:
-        ValueError: none of the labels belongs to a customer of this batch.
+        ValueError: none of the labels belongs to a customer of this window.
     """
-    # BEGIN SOLUTION hint: merge features and labels on ID_COLUMN (an inner join); ValueError if nothing matched; predict on the cleaned, joined rows without the label; compare with Churn == "Yes"; drop = baseline - accuracy; degraded when drop > max_drop
-    joined = clean_total_charges(current_features).merge(
-        labels[[ID_COLUMN, LABEL_COLUMN]], on=ID_COLUMN, how="inner", validate="one_to_one"
+    # BEGIN SOLUTION hint: an inner join of the answers and the labels on the customer id; nothing in common is an error; an answer says churn from the threshold on (inclusive); compare with the label and average; the drop is the baseline minus that, and only a drop beyond the allowance is degraded
+    joined = logged[[ID_COLUMN, "churn_probability"]].merge(
+        labels[[ID_COLUMN, LABEL_COLUMN]], on=ID_COLUMN, how="inner", validate="many_to_one"
     )
     if joined.empty:
-        raise ValueError("none of the labels belongs to a customer of this batch")
-    predicted = np.asarray(model.predict(joined.drop(columns=[LABEL_COLUMN])))
-    actual = (joined[LABEL_COLUMN] == "Yes").astype(int).to_numpy()
-    accuracy = float((predicted == actual).mean())
+        raise ValueError("none of the labels belongs to a customer of this window")
+    said_churn = joined["churn_probability"] >= threshold
+    left = joined[LABEL_COLUMN] == "Yes"
+    accuracy = float((said_churn == left).mean())
     drop = baseline_accuracy - accuracy
     return PerformanceCheck(
         accuracy=accuracy,
@@ -256,7 +258,7 @@ def alert_message(verdict: DriftVerdict, performance: PerformanceCheck | None = 
         The lines joined with newlines, or None when no column drifted and
         the model is not known to be degraded.
     """
-    # BEGIN SOLUTION hint: a line per column in verdict.drifted_columns (name, method, score:.3f, threshold); a line if performance is not None and performance.degraded; a concept-drift line when degraded but nothing drifted; None (not "") when there are no lines
+    # BEGIN SOLUTION hint: one line for each drifted column with its numbers; one more when the labels say the model is degraded, and then, if no input moved, a line naming concept drift; nothing to say is None, not an empty text
     lines = [
         f"data drift in {column}: {verdict.methods[column]} "
         f"{verdict.scores[column]:.3f} >= {verdict.threshold:g}"
@@ -271,4 +273,40 @@ def alert_message(verdict: DriftVerdict, performance: PerformanceCheck | None = 
         if not verdict.drifted:
             lines.append("concept drift: the inputs look as before, the churn reasons changed")
     return "\n".join(lines) if lines else None
+    # END SOLUTION
+
+
+# --- 4. persistent_drift -------------------------------------------------------------------
+
+
+def persistent_drift(history: Sequence[DriftVerdict], windows: int = 2) -> list[str]:
+    """The columns that drifted in each of the last ``windows`` verdicts, in a row.
+
+    A single window over the threshold may be noise: with 19 columns, one of
+    them will wander over now and then. Real drift stays. Paging only for a
+    column that drifted in ``windows`` consecutive windows trades one window of
+    delay for far fewer false alarms.
+
+    Args:
+        history: the verdicts of consecutive windows, oldest first.
+        windows: how many windows in a row a column must have drifted.
+
+    Returns:
+        The persistent columns, in the order of the newest verdict's
+        ``drifted_columns``; empty when fewer than ``windows`` verdicts exist.
+
+    Raises:
+        ValueError: ``windows`` is less than 1.
+    """
+    # BEGIN SOLUTION hint: refuse a count below one; too short a history means nothing is persistent yet; look only at the newest verdicts, as many as asked; a column counts only if every one of them flagged it
+    if windows < 1:
+        raise ValueError(f"windows must be at least 1, got {windows}")
+    if len(history) < windows:
+        return []
+    recent = list(history)[-windows:]
+    return [
+        column
+        for column in recent[-1].drifted_columns
+        if all(column in verdict.drifted_columns for verdict in recent)
+    ]
     # END SOLUTION

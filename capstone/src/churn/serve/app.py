@@ -1,8 +1,10 @@
-"""The FastAPI app: routes, error handling and the model's lifecycle.
+"""The FastAPI app: routes and the model's lifecycle.
 
 ``create_app(settings)`` builds the app; nothing loads at import. The lifespan
 loads the champion, starts the registry watcher, the micro-batcher and the
-prediction log, and stops them in reverse order on shutdown.
+prediction log, and stops them in reverse order on shutdown. How a request
+body is read is ``body.py``'s job; every refusal and its documented shape is
+``errors.py``'s.
 """
 
 from __future__ import annotations
@@ -11,15 +13,20 @@ import asyncio
 import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 
 from churn.schema import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS
-from churn.serve.batcher import MicroBatcher, NoModel
+from churn.serve import errors
+from churn.serve.batcher import MicroBatcher, NoModel, Row
+from churn.serve.body import strict_json_route
+from churn.serve.head import HeadAsGet
 from churn.serve.metrics import MetricsMiddleware, ServiceMetrics
 from churn.serve.model_source import LoadedModel, ModelSource
 from churn.serve.prediction_log import PredictionLog
@@ -48,6 +55,8 @@ class ServiceSettings:
         fixed_model_uri: serve this model and ignore the registry (a baked-in model).
         poll_seconds: how often to ask the registry where the alias points.
         prediction_log: folder of the prediction log; ``None`` logs nothing.
+        log_keep_days: days of prediction log kept; ``None`` keeps all.
+        log_max_file_bytes: a log file this large is closed and a new one started.
         threshold: churn probability from which ``will_churn`` is true.
         max_body_bytes: larger request bodies are refused with 413.
         monitoring_verdict: the monitor's ``latest.json``, shown in /metrics.
@@ -59,6 +68,8 @@ class ServiceSettings:
     fixed_model_uri: str | None = None
     poll_seconds: float = 5.0
     prediction_log: Path | None = None
+    log_keep_days: int | None = 30
+    log_max_file_bytes: int = 64 * 2**20
     threshold: float = 0.5
     max_body_bytes: int = 2_000_000
     monitoring_verdict: Path | None = None
@@ -70,9 +81,15 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         settings.model_name, settings.alias, settings.tracking_uri, settings.fixed_model_uri
     )
     metrics = ServiceMetrics(PATHS, settings.monitoring_verdict)
-    prediction_log = PredictionLog(settings.prediction_log) if settings.prediction_log else None
+    prediction_log = None
+    if settings.prediction_log is not None:
+        prediction_log = PredictionLog(
+            settings.prediction_log,
+            max_file_bytes=settings.log_max_file_bytes,
+            keep_days=settings.log_keep_days,
+        )
 
-    def scored(model: LoadedModel, rows: list[dict], scores: list[float]) -> None:
+    def scored(model: LoadedModel, rows: list[Row], scores: list[float]) -> None:
         metrics.observe_scores(scores, settings.threshold)
         if prediction_log is not None:
             prediction_log.add(model.name, model.version, rows, scores)
@@ -80,9 +97,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     batcher = MicroBatcher(source, FEATURES, MAX_BATCH_ROWS, scored)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
-        if await asyncio.to_thread(source.refresh):
-            metrics.serving(source.name, source.current.version, source.current.run_id)
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await _refresh(source, metrics)
         if prediction_log is not None:
             prediction_log.start()
         batcher.start()
@@ -100,23 +116,24 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             if prediction_log is not None:
                 prediction_log.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the installed package: /docs works with no network.
+    app = FastAPIOffline(
         title="Churn risk service",
         version="1.0",
         description="Scores customers with the registry's champion churn model.",
         lifespan=lifespan,
     )
+    app.router.route_class = strict_json_route(settings.max_body_bytes)
     app.state.source = source
     app.state.prediction_log = prediction_log
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(NoModel, _no_model)
+    app.add_middleware(HeadAsGet)  # outermost: the metrics see a HEAD /health as /health
+    errors.install(app)
 
     # The routes answer with ready-made JSON: the answer is built from trusted values,
     # so FastAPI's second validation of it (response_model) would only cost time.
     # `responses=` keeps the documented schema in /docs.
-    @app.post("/predict", responses={200: {"model": Prediction}})
+    @app.post("/predict", responses={200: {"model": Prediction}, **errors.BODY_RESPONSES})
     async def predict(customer: Customer) -> Response:
         """Churn risk of one customer."""
         request_id = uuid.uuid4().hex
@@ -124,7 +141,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         answer = _prediction(customer.customerID, scores[0], model, request_id, settings.threshold)
         return _json(answer)
 
-    @app.post("/predict/batch", responses={200: {"model": BatchPredictions}})
+    @app.post(
+        "/predict/batch", responses={200: {"model": BatchPredictions}, **errors.BODY_RESPONSES}
+    )
     async def predict_batch(batch: CustomerBatch) -> Response:
         """Churn risk of up to 1,000 customers, in the order sent."""
         request_id = uuid.uuid4().hex
@@ -137,20 +156,21 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         return _json({"predictions": predictions})
 
     @app.get("/health")
-    async def health() -> dict:
+    async def health() -> dict[str, str]:
         """Liveness: the process answers. It says nothing about the model."""
         return {"status": "ok"}
 
     @app.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
-    async def ready():
+    async def ready() -> Readiness | JSONResponse:
         """Readiness: a model is loaded and predictions can be answered."""
-        if source.current is None:
+        model = source.current
+        if model is None:
             return JSONResponse(
                 Readiness(ready=False, reason=source.problem).model_dump(), status_code=503
             )
-        return Readiness(ready=True, model_version=source.current.version)
+        return Readiness(ready=True, model_version=model.version)
 
-    @app.get("/metadata", response_model=ModelMetadata)
+    @app.get("/metadata", response_model=ModelMetadata, responses=errors.MODEL_RESPONSES)
     async def metadata() -> ModelMetadata:
         """Which model answers: name, version, alias, training run."""
         model = source.current
@@ -174,17 +194,23 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
 
 async def _watch(source: ModelSource, metrics: ServiceMetrics, every_seconds: float) -> None:
-    """Follow the alias; keep the metrics' model gauge in step with what is served."""
+    """Follow the alias; a model that failed to load at startup is retried here too."""
     while True:
         await asyncio.sleep(every_seconds)
-        # A model that failed to load at startup is retried here too.
-        if await asyncio.to_thread(source.refresh):
-            metrics.serving(source.name, source.current.version, source.current.run_id)
+        await _refresh(source, metrics)
+
+
+async def _refresh(source: ModelSource, metrics: ServiceMetrics) -> None:
+    """Load the alias's version if it moved (in a thread); keep the model gauge in step."""
+    changed = await asyncio.to_thread(source.refresh)
+    model = source.current
+    if changed and model is not None:
+        metrics.serving(source.name, model.version, model.run_id)
 
 
 def _prediction(
     customer_id: str, score: float, model: LoadedModel, request_id: str, threshold: float
-) -> dict:
+) -> dict[str, Any]:
     """One answer, with exactly the fields of ``Prediction``."""
     return {
         "customerID": customer_id,
@@ -195,65 +221,5 @@ def _prediction(
     }
 
 
-def _json(content: dict) -> Response:
+def _json(content: dict[str, Any]) -> Response:
     return Response(json.dumps(content, separators=(",", ":")), media_type="application/json")
-
-
-async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-    """422 naming each bad field; the bad value itself is not echoed (it may be NaN)."""
-    problems = []
-    for item in error.errors():
-        if item["type"] == "json_invalid":
-            message = f"malformed JSON near character {item['loc'][-1]}"
-            problems.append({"field": "body", "message": message})
-            continue
-        location = [str(part) for part in item["loc"] if part != "body"]
-        problems.append({"field": ".".join(location) or "body", "message": item["msg"]})
-    summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
-    return JSONResponse({"detail": f"invalid request: {summary}", "errors": problems}, 422)
-
-
-async def _no_model(request: Request, error: NoModel) -> JSONResponse:
-    """503: the service is alive but has no model to answer with."""
-    return JSONResponse({"detail": f"no model is loaded: {error}"}, status_code=503)
-
-
-class BodyLimitMiddleware:
-    """Refuse request bodies larger than ``max_bytes`` with 413, before reading them."""
-
-    def __init__(self, app, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope, receive, send):
-        """Check the declared length, and the bytes as they arrive."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
-            return
-        received = 0
-
-        async def counting_receive():
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, counting_receive, send)
-        except _BodyTooLarge:
-            await _too_large(send, self.max_bytes)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-async def _too_large(send, max_bytes: int) -> None:
-    response = JSONResponse({"detail": f"request body larger than {max_bytes} bytes"}, 413)
-    await response({"type": "http"}, None, send)

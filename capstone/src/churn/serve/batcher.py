@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -30,10 +31,14 @@ class NoModel(RuntimeError):
     """No model is loaded: the service is up but not ready."""
 
 
+Row = dict[str, Any]
+Scored = tuple[LoadedModel, list[float]]
+
+
 @dataclass
 class _Job:
-    rows: list[dict]
-    future: asyncio.Future = field(repr=False)
+    rows: list[Row]
+    future: asyncio.Future[Scored] = field(repr=False)
 
 
 class MicroBatcher:
@@ -52,14 +57,14 @@ class MicroBatcher:
         source: ModelSource,
         columns: list[str],
         max_rows: int,
-        on_scored: Callable[[LoadedModel, list[dict], list[float]], None],
+        on_scored: Callable[[LoadedModel, list[Row], list[float]], None],
     ):
         self._source = source
         self._columns = columns
         self._max_rows = max_rows
         self._on_scored = on_scored
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
-        self._worker: asyncio.Task | None = None
+        self._worker: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         """Start the worker on the running event loop."""
@@ -72,7 +77,7 @@ class MicroBatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
 
-    async def score(self, rows: list[dict]) -> tuple[LoadedModel, list[float]]:
+    async def score(self, rows: list[Row]) -> Scored:
         """Return the model that scored the rows and each row's churn probability."""
         if self._source.current is None:
             raise NoModel(self._source.problem or "no model loaded")
@@ -106,7 +111,7 @@ class MicroBatcher:
                 start += len(job.rows)
             self._on_scored(model, merged, scores)
 
-    def _predict(self, model: LoadedModel, rows: list[dict]) -> list[float]:
+    def _predict(self, model: LoadedModel, rows: list[Row]) -> list[float]:
         import sklearn
 
         # The request schema already refused NaN, infinity and wrong types, so sklearn's

@@ -14,6 +14,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +26,7 @@ log = logging.getLogger(__name__)
 class LoadedModel:
     """A loaded model and where it came from."""
 
-    model: object
+    model: Any  # a fitted sklearn Pipeline
     name: str
     version: str
     alias: str | None
@@ -30,9 +34,10 @@ class LoadedModel:
     model_uri: str
     loaded_at: str
 
-    def predict(self, features) -> list[float]:
+    def predict(self, features: pd.DataFrame) -> list[float]:
         """Churn probability of each row of a DataFrame."""
-        return self.model.predict_proba(features)[:, 1].tolist()
+        scores: list[float] = self.model.predict_proba(features)[:, 1].tolist()
+        return scores
 
 
 class ModelSource:
@@ -61,7 +66,7 @@ class ModelSource:
         Failures are kept in ``problem`` and the current model keeps serving.
         """
         try:
-            changed = self._load_fixed() if self.fixed_uri else self._load_alias()
+            changed = self._load_fixed(self.fixed_uri) if self.fixed_uri else self._load_alias()
         except Exception as error:  # noqa: BLE001 - any registry or load failure: keep serving
             self.problem = f"{type(error).__name__}: {error}"
             log.warning("could not refresh the model: %s", self.problem)
@@ -89,21 +94,21 @@ class ModelSource:
         )
         return True
 
-    def _load_fixed(self) -> bool:
+    def _load_fixed(self, model_uri: str) -> bool:
         if self.current is not None:
             return False
         mlflow = _mlflow(self.tracking_uri)
         from mlflow.models import Model
 
-        run_id = Model.load(self.fixed_uri).run_id
+        run_id = Model.load(model_uri).run_id
         self._swap(
             LoadedModel(
-                model=mlflow.sklearn.load_model(self.fixed_uri),
+                model=mlflow.sklearn.load_model(model_uri),
                 name=self.name,
-                version=_registered_version(self.fixed_uri),
+                version=_registered_version(model_uri),
                 alias=None,
                 run_id=run_id,
-                model_uri=self.fixed_uri,
+                model_uri=model_uri,
                 loaded_at=_now(),
             )
         )
@@ -127,7 +132,7 @@ def _registered_version(model_folder: str) -> str:
     return "fixed"
 
 
-def _mlflow(tracking_uri: str):
+def _mlflow(tracking_uri: str) -> ModuleType:
     """MLflow pointed at the store (imported here: it costs seconds)."""
     import mlflow
 
