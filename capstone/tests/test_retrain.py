@@ -15,14 +15,9 @@ import pytest
 from churn import cli
 from churn.config import load_params
 from churn.contracts import ColumnDrift, MonitoringVerdict, RetrainingState
+from churn.params_file import set_data_version
 from churn.paths import PROJECT_DIR, retraining_state_file
-from churn.retrain import (
-    RetrainResult,
-    judge_window,
-    read_state,
-    record_retrain,
-    set_data_version,
-)
+from churn.retrain import RetrainResult, judge_window, read_state, record_retrain
 from churn.settings import settings
 
 PARAMS = load_params(PROJECT_DIR / "params.yaml")

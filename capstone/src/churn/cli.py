@@ -333,8 +333,8 @@ def _history(args: argparse.Namespace) -> int:
 
 def _next_month(args: argparse.Namespace) -> int:
     from churn.config import load_params
+    from churn.params_file import set_data_version
     from churn.registry import RegistryError, next_data_month
-    from churn.retrain import set_data_version
 
     try:
         month = next_data_month(load_params(args.params).registry.model_name)

@@ -20,19 +20,15 @@ holds from one ``churn retrain`` run to the next.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.representer import RoundTripRepresenter
-
-from churn.config import Params, RetrainParams
+from churn.config import RetrainParams
 from churn.contracts import MonitoringVerdict, Registration, RetrainingState
 from churn.dvc_tools import dvc
+from churn.params_file import set_data_version
 
 GATE_STAGE = "evaluate"  # the stage whose failure is a failed gate
 
@@ -155,25 +151,6 @@ def _newer_than_last_retrain(verdict: MonitoringVerdict, state: RetrainingState)
     return verdict.labelled_until is not None and verdict.labelled_until > state.retrained_at
 
 
-def set_data_version(params_path: Path, month: int, scenario: str | None = None) -> None:
-    """Point the ``ingest`` section of params.yaml at another month, keeping its comments.
-
-    Raises:
-        ValueError: there is no ingest section, or the new values are not valid params.
-    """
-    yaml = _round_trip_yaml()
-    document: Any = yaml.load(params_path.read_text())
-    if not isinstance(document, dict) or not isinstance(document.get("ingest"), dict):
-        raise ValueError(f"{params_path} has no ingest section")
-    document["ingest"]["month"] = month
-    if scenario is not None:
-        document["ingest"]["scenario"] = scenario
-    Params.model_validate(document)  # refuse a bad version before writing it
-    text = io.StringIO()
-    yaml.dump(document, text)
-    params_path.write_text(text.getvalue())
-
-
 def retrain(project: Path, month: int, scenario: str | None = None) -> RetrainResult:
     """Run the pipeline on month ``month``'s data; the gated model becomes the challenger."""
     set_data_version(project / "params.yaml", month, scenario)
@@ -186,19 +163,3 @@ def retrain(project: Path, month: int, scenario: str | None = None) -> RetrainRe
     version = Registration.read(project / "reports" / "registration.json").version
     reason = f"v{version} passed the gate on month {month}'s held-out rows: the new challenger"
     return RetrainResult(month, True, None, version, reason)
-
-
-class _KeepNull(RoundTripRepresenter):
-    """Writes None as ``null``, as params.yaml spells it (ruamel would leave it blank)."""
-
-
-_KeepNull.add_representer(
-    type(None), lambda dumper, _: dumper.represent_scalar("tag:yaml.org,2002:null", "null")
-)
-
-
-def _round_trip_yaml() -> YAML:
-    """A YAML editor that keeps comments, order and spacing."""
-    yaml = YAML()  # round-trip mode
-    yaml.Representer = _KeepNull
-    return yaml

@@ -30,6 +30,7 @@ from churn import paths
 from churn.config import Params
 from churn.contracts import GateVerdict, MonitoringVerdict
 from churn.dvc_tools import commit, configure_storage, copy_project, dvc
+from churn.params_file import edit_params
 from churn.tracking import tracking_uri
 
 
@@ -62,8 +63,11 @@ def run_story(
     paths.retraining_state_file().unlink(missing_ok=True)  # a new story: never retrained yet
     work = copy_project(source, story_dir / "project")
     configure_storage(work, autostage=True)  # DVC stages its changes; the story commits them
+    # The story's team signs off every promotion: a winner waits for a person (lesson 07).
+    edit_params(work / "params.yaml", {"registry": {"needs_approval": True}})
     params = load_params(work / "params.yaml")
     _say("1. Storage", f"project copy {work} (its own git history: one commit per data version)")
+    print("   registry.needs_approval: true in the copy: a winner waits for a person's approval")
     print(f"   DVC cache {paths.dvc_cache_dir()}, remote {paths.dvc_remote_dir()}")
     print(f"   MLflow tracking store {tracking_uri()}")
 
