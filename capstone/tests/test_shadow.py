@@ -109,8 +109,10 @@ def _log_traffic(state, rows: int, probability) -> pd.DataFrame:
 
 
 def _params(tmp_path, min_labelled: int):
+    """The project's params, with approval turned on and a smaller shadow minimum."""
     path = tmp_path / "params.yaml"
     text = (PROJECT_DIR / "params.yaml").read_text()
+    text = text.replace("needs_approval: false", "needs_approval: true")
     path.write_text(
         text.replace("shadow_min_labelled: 1000", f"shadow_min_labelled: {min_labelled}")
     )

@@ -137,7 +137,7 @@ def failed_stage(output: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _why_stopped(output: str) -> str:
+def why_stopped(output: str) -> str:
     """The lines of a failed ``dvc repro`` that say why: the gate's or validation's verdict."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     said = [line for line in lines if line.startswith(("quality gate FAILED", "batch rejected"))]
@@ -157,7 +157,7 @@ def retrain(project: Path, month: int, scenario: str | None = None) -> RetrainRe
     repro = dvc(["repro"], project, check=False)
     if repro.returncode != 0:
         output = repro.stderr + repro.stdout
-        reason = "pipeline stopped: " + _why_stopped(output)
+        reason = "pipeline stopped: " + why_stopped(output)
         return RetrainResult(month, False, failed_stage(output), None, reason)
     dvc(["push", "--quiet"], project)
     version = Registration.read(project / "reports" / "registration.json").version
