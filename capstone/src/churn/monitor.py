@@ -42,6 +42,7 @@ from churn.paths import LATEST_VERDICT
 from churn.schema import (
     CATEGORICAL_COLUMNS,
     CATEGORIES,
+    CHURN_THRESHOLD,
     ID_COLUMN,
     LABEL_COLUMN,
     NUMERIC_BOUNDS,
@@ -53,7 +54,6 @@ log = logging.getLogger(__name__)
 FEATURES = NUMERIC_COLUMNS + CATEGORICAL_COLUMNS
 DRIFT_NUMERIC = ["tenure", "MonthlyCharges", "TotalCharges"]
 DRIFT_CATEGORICAL = ["SeniorCitizen", *CATEGORICAL_COLUMNS]
-THRESHOLD = 0.5  # an answer means churn from this probability on, as the service says it
 # More than this share of a column unusable: the column is broken upstream, and its
 # distance would describe the breakage, not the customers. It gets no score.
 MAX_UNUSABLE_SHARE = 0.1
@@ -159,7 +159,7 @@ def column_drift(
 
 
 def accuracy_with_labels(
-    logged: pd.DataFrame, labels: pd.DataFrame, threshold: float = THRESHOLD
+    logged: pd.DataFrame, labels: pd.DataFrame, threshold: float = CHURN_THRESHOLD
 ) -> tuple[float | None, int, datetime | None]:
     """Accuracy of the logged predictions against late labels joined by customer id.
 

@@ -43,6 +43,9 @@ NUMERIC_BOUNDS = {
     "MonthlyCharges": (0.0, MAX_MONTHLY_CHARGES),
     "TotalCharges": (0.0, MAX_TENURE_MONTHS * MAX_MONTHLY_CHARGES),
 }
+# An answer means churn from this probability on: the service, the monitor and shadow
+# scoring all read answers the same way.
+CHURN_THRESHOLD = 0.5
 # How to read a raw CSV so that nothing is guessed: ids and TotalCharges stay text.
 READ_DTYPES: dict[Hashable, type[str]] = {ID_COLUMN: str, "TotalCharges": str}
 

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from churn.config import RegistryParams
-from churn.monitor import FEATURES, THRESHOLD, read_labels
+from churn.monitor import FEATURES, read_labels
 from churn.registry import (
     CHALLENGER,
     CHAMPION,
@@ -35,7 +35,7 @@ from churn.registry import (
     promote,
     status,
 )
-from churn.schema import ID_COLUMN, LABEL_COLUMN, NUMERIC_COLUMNS
+from churn.schema import CHURN_THRESHOLD, ID_COLUMN, LABEL_COLUMN, NUMERIC_COLUMNS
 
 SHADOW_COLUMNS = [
     ID_COLUMN,
@@ -93,7 +93,7 @@ def shadow_evidence(
     min_labelled: int,
     champion: str,
     challenger: str,
-    threshold: float = THRESHOLD,
+    threshold: float = CHURN_THRESHOLD,
 ) -> ShadowEvidence:
     """Judge both models on exactly the shadow rows whose label has arrived (joined by id)."""
     joined = shadow.merge(labels[[ID_COLUMN, LABEL_COLUMN]], on=ID_COLUMN, how="inner")
