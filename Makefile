@@ -105,7 +105,8 @@ lesson09-images: setup
 	$(BIN)/python .ci/grade-lesson09-images
 
 # Every test: the solutions against the grading tests (tests/lessons), the tooling, the
-# capstone, and every notebook twice (papermill in tests/notebooks, nbval here).
+# capstone, and every notebook once, in its fast setting, under nbval (CI's site step runs
+# each again under papermill, at full size).
 test: setup
 	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions -m "not live" \
 		tests capstone/tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)
