@@ -29,7 +29,8 @@ TEST_ENV := COURSE_FAST=1 COURSE_WORKSPACE=$(TEST_WORKSPACE)
 PYTEST_NOTEBOOKS := --nbval-lax --nbval-current-env --nbval-cell-timeout=120
 
 .PHONY: setup test test-live lab clean lint canary lock capstone capstone-validate capstone-test \
-	capstone-train capstone-register image image-wheels site lesson09-images
+	capstone-train capstone-register capstone-next-month capstone-approve image image-wheels site \
+	lesson09-images
 
 # The service image. The base is an argument: CI builds from a local Debian image.
 IMAGE ?= churn-capstone:latest
@@ -73,6 +74,14 @@ capstone-register: setup
 	cd capstone && churn promote --test data/processed/test.csv
 	cd capstone && churn status
 
+# Nightly: ingest.month becomes the month after the champion's (0 without a champion).
+capstone-next-month: setup
+	cd capstone && churn next-month --apply
+
+# A person approves a pending version: APPROVE_VERSION=2 APPROVE_REASON='...' make capstone-approve
+capstone-approve: setup
+	cd capstone && churn approve --version "$$APPROVE_VERSION" --reason "$$APPROVE_REASON"
+
 # Online step: the image's pinned wheels (from uv.lock) and the churn package's wheel.
 image-wheels: setup
 	mkdir -p $(IMAGE_BUILD)/wheels
@@ -96,7 +105,8 @@ lesson09-images: setup
 	$(BIN)/python .ci/grade-lesson09-images
 
 # Every test: the solutions against the grading tests (tests/lessons), the tooling, the
-# capstone, and every notebook twice (papermill in tests/notebooks, nbval here).
+# capstone, and every notebook once, in its fast setting, under nbval (CI's site step runs
+# each again under papermill, at full size).
 test: setup
 	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions -m "not live" \
 		tests capstone/tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)

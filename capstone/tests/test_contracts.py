@@ -14,8 +14,10 @@ from churn.contracts import (
     GateVerdict,
     Problem,
     Registration,
+    RegistryEvent,
     RunRecord,
     Scores,
+    SliceScores,
     ValidationReport,
     VersionRecord,
 )
@@ -27,7 +29,8 @@ GATE = EvaluateParams(min_accuracy=0.85, min_recall=0.7)
 def test_a_gate_verdict_stays_flat_for_dvc_metrics_and_ci(tmp_path):
     """`dvc metrics show` and lesson 06's CI read the scores at the top level."""
     scores = Scores(accuracy=0.8, recall=0.75, precision=0.6, test_rows=1000)
-    verdict = GateVerdict.judge(scores, ["accuracy 0.8000 is below 0.85"], GATE, RUN)
+    slices = {"One year": SliceScores(rows=200, churners=3, accuracy=0.97, recall=None)}
+    verdict = GateVerdict.judge(scores, ["accuracy 0.8000 is below 0.85"], GATE, RUN, slices)
     verdict.write(tmp_path / "metrics.json")
     written = json.loads((tmp_path / "metrics.json").read_text())
     assert list(written) == [
@@ -40,9 +43,22 @@ def test_a_gate_verdict_stays_flat_for_dvc_metrics_and_ci(tmp_path):
         "thresholds",
         "run_id",
         "model_uri",
+        "slices",
     ]
     assert written["accuracy"] == 0.8 and written["gate_passed"] is False
-    assert written["thresholds"] == {"min_accuracy": 0.85, "min_recall": 0.7}
+    assert written["thresholds"] == {
+        "min_accuracy": 0.85,
+        "min_recall": 0.7,
+        "slice_column": "Contract",
+        "slice_tolerance": 0.05,
+        "min_slice_churners": 20,
+    }
+    assert written["slices"]["One year"] == {
+        "rows": 200,
+        "churners": 3,
+        "accuracy": 0.97,
+        "recall": None,
+    }
     assert GateVerdict.read(tmp_path / "metrics.json") == verdict
 
 
@@ -99,3 +115,28 @@ def test_a_version_record_goes_to_tags_and_back():
     del tags["data_hash"]
     with pytest.raises(ValidationError, match="data_hash"):
         VersionRecord.from_tags(tags)
+
+
+def test_a_version_record_writes_no_tag_for_a_missing_value():
+    """Lesson 07's pitfall: the text "None" in a tag reads back as a value."""
+    record = VersionRecord(
+        gate="passed",
+        run_id="abc123",
+        data_hash="0" * 32,
+        git_commit="deadbeef",
+        registered_at=datetime(2026, 11, 3, tzinfo=UTC),
+        registered_by="ana",
+        data_month=None,
+    )
+    assert "data_month" not in record.to_tags() and "None" not in record.to_tags().values()
+    assert VersionRecord.from_tags(record.to_tags()).data_month is None
+    month = record.model_copy(update={"data_month": 4}).to_tags()
+    assert month["data_month"] == "4" and VersionRecord.from_tags(month).data_month == 4
+
+
+def test_a_registry_event_keeps_its_reason_whole():
+    reason = "checked 50 customers of the new call list with the retention team; " * 20
+    event = RegistryEvent(
+        at=datetime(2026, 11, 3, tzinfo=UTC), by="ana", event="approved", version="2", reason=reason
+    )
+    assert RegistryEvent.model_validate_json(event.model_dump_json()).reason == reason

@@ -1,4 +1,5 @@
-"""Model tests: the quality gate passes good models and stops weak ones with reasons."""
+"""Model tests: the quality gate passes good models and stops weak ones with reasons,
+overall and on each contract type (lesson 05's slices)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import pytest
 
 from churn import cli
 from churn.config import EvaluateParams
-from churn.contracts import GateVerdict, Scores
-from churn.evaluate import gate
+from churn.contracts import GateVerdict, Scores, SliceScores
+from churn.evaluate import gate, slice_scores
 from churn.featurize import clean_total_charges, split
 
 GATE = EvaluateParams(min_accuracy=0.85, min_recall=0.70)
@@ -28,6 +29,56 @@ def test_gate_boundaries(accuracy, recall, failing):
     assert len(reasons) == len(failing)
     for name, reason in zip(failing, reasons, strict=True):
         assert name in reason
+
+
+GOOD = Scores(accuracy=0.9, recall=0.9, precision=0.8, test_rows=1000)
+
+
+def _slice(rows: int, churners: int, accuracy: float, recall: float | None) -> SliceScores:
+    return SliceScores(rows=rows, churners=churners, accuracy=accuracy, recall=recall)
+
+
+@pytest.mark.parametrize(
+    ("found", "failing"),
+    [
+        # 200 customers, 10 churners: doing nothing scores 0.95, so the bar is 0.90.
+        (_slice(200, 10, 0.90, 0.5), None),  # exactly at the bar: passes
+        (_slice(200, 10, 0.8999, 0.5), "accuracy 0.8999 is below 0.9000"),
+        # 19 churners: recall is luck, reported but not gated; 20: gated.
+        (_slice(400, 19, 0.95, 0.1), None),
+        (_slice(400, 20, 0.95, 0.6999), "churn recall 0.6999 is below 0.7 (20 churners)"),
+        (_slice(400, 20, 0.95, 0.70), None),
+        (_slice(50, 0, 1.0, None), None),  # no churner to catch
+    ],
+)
+def test_the_slice_rules_and_their_boundaries(found, failing):
+    reasons = gate(GOOD, GATE, {"One year": found})
+    if failing is None:
+        assert reasons == []
+    else:
+        assert len(reasons) == 1 and reasons[0].startswith(f"Contract One year: {failing}")
+
+
+def test_an_average_that_hides_a_failed_slice_is_stopped(sample):
+    """Lesson 05's scenario: fine on average, useless for one contract type."""
+    test = clean_total_charges(sample)
+    truth = (test["Churn"] == "Yes").astype(int)
+    # Every second two-year customer "churns" (none really does); everyone else is right.
+    flagged = (test["Contract"] == "Two year") & (test.reset_index().index % 2 == 0)
+    answers = truth.where(~flagged.to_numpy(), 1)
+    slices = slice_scores(test, answers, "Contract")
+    assert slices["Month-to-month"].accuracy == 1.0 and slices["Two year"].accuracy < 0.7
+    overall = Scores(
+        accuracy=float((answers == truth).mean()), recall=1.0, precision=0.5, test_rows=len(test)
+    )
+    reasons = gate(overall, GATE, slices)
+    assert overall.accuracy >= GATE.min_accuracy, "the average alone would pass"
+    assert [reason.split(":")[0] for reason in reasons] == ["Contract Two year"]
+
+
+def test_slices_need_a_column_the_test_set_has(sample):
+    with pytest.raises(ValueError, match="cannot slice by 'Plan'"):
+        slice_scores(clean_total_charges(sample), [0] * len(sample), "Plan")
 
 
 def test_a_model_trained_on_shuffled_labels_fails_evaluate(sample, state, tmp_path, capsys):

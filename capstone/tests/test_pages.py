@@ -18,16 +18,17 @@ from pathlib import Path
 
 import pytest
 
+from churn.report import SUMMARY_ID
 from churn.serve.app import ServiceSettings, create_app
 from mlops_course import browser as chromium
 from mlops_course import servers
 
 pytestmark = pytest.mark.live
 
-# The top of a monitoring report today: Evidently's first widget (one per column). A
-# summary for people (verdict, alerts) is planned above it: when it lands, give it its
-# own element and extend REPORT_TOP and the first assertion on it.
-REPORT_TOP = "body > div[id^='root_metric_']"
+# The top of a monitoring report: the summary for people (churn.report), then Evidently's
+# widgets, one per column.
+REPORT_TOP = f"body > section#{SUMMARY_ID}"
+EVIDENTLY_TOP = "body > div[id^='root_metric_']"
 COLUMN_HEADING = re.compile(r"^Drift in column '(\w+)'$")
 
 
@@ -92,7 +93,10 @@ def test_a_monitoring_report_shows_each_columns_drift(page, tmp_path):
     page.goto(Path(verdict.report).as_uri())
     headings = page.get_by_text(COLUMN_HEADING)
     headings.first.wait_for()
-    top = page.locator(REPORT_TOP).first
+    summary = page.locator(REPORT_TOP).inner_text()
+    assert summary.startswith(f"Churn monitor: {verdict.window}"), summary[:200]
+    assert all(name in summary.split("Drifted:")[1] for name in verdict.drifted_columns)
+    top = page.locator(EVIDENTLY_TOP).first
     assert COLUMN_HEADING.search(top.inner_text().splitlines()[0]), top.inner_text()[:200]
     shown = [COLUMN_HEADING.match(text).group(1) for text in headings.all_inner_texts()]
     assert sorted(shown) == sorted(verdict.columns), shown
@@ -134,7 +138,8 @@ def _monitoring_report(folder: Path):
 
     params = load_params(PROJECT_DIR / "params.yaml")
     reference = clean_total_charges(data.generate(0, 1000, 1))
-    month = clean_total_charges(data.generate(4, 500, 2, "price_increase"))
+    # 1,000 rows: the monitor judges no drift on smaller windows (params.yaml, min_rows).
+    month = clean_total_charges(data.generate(4, 1000, 2, "price_increase"))
     logged = month.drop(columns=["Churn"]).assign(churn_probability=0.3, model_version="1")
     return monitor(logged, reference, params.monitor, "month-4", folder, None, 0.9)
 

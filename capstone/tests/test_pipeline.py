@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from churn import cli
+from churn import cli, registry
 from churn.contracts import GateVerdict
 from churn.dvc_tools import copy_project, dvc
 from churn.paths import PROJECT_DIR
+from churn.retrain import failed_stage, why_stopped
 from churn.validate import read_batch
 
 SAMPLE = Path(__file__).parent / "data" / "sample_customers.csv"
@@ -62,6 +63,11 @@ def test_a_fresh_pipeline_runs_every_stage(first_run, project):
     assert result.returncode == 0, result.stdout + result.stderr
     assert ran == STAGES
     assert all((project / name).exists() for name in GUARDED)
+    verdict = GateVerdict.read(project / "reports" / "metrics.json")
+    assert sorted(verdict.slices) == ["Month-to-month", "One year", "Two year"]  # lesson 05
+    assert sum(found.rows for found in verdict.slices.values()) == verdict.test_rows
+    version = registry.describe("1")  # the training month, for the nightly run's next month
+    assert (version.record.data_month, version.record.data_scenario) == (0, "none")
 
 
 def test_nothing_changed_means_nothing_runs(first_run, project):
@@ -88,6 +94,9 @@ def test_an_over_regularised_model_is_stopped_by_the_gate(weakened_run, project)
     assert result.returncode != 0
     assert "register" not in ran, "a model that failed the gate must never be registered"
     assert re.search(r"quality gate FAILED: accuracy 0\.\d+ is below 0\.85", result.stderr)
+    assert failed_stage(result.stderr) == "evaluate"  # counted as a failed gate by retraining
+    said = why_stopped(result.stderr + result.stdout)  # what `churn retrain` reports
+    assert said.startswith("quality gate FAILED: accuracy 0.") and "below 0.85" in said, said
     verdict = GateVerdict.read(project / "reports" / "metrics.json")
     assert verdict.gate_passed is False
 
@@ -145,6 +154,7 @@ def test_a_broken_month_stops_the_pipeline_before_the_model(first_run, project):
     result, ran = _repro(project)
     assert result.returncode != 0
     assert ran == ["ingest", "validate"]
+    assert failed_stage(result.stderr) == "validate"  # not a failed gate
     assert "MonthlyCharges: the column is missing" in result.stderr
     assert "PaymentMethod: unseen category" in result.stderr
     assert _fingerprints(project) == before, "the last good model and metrics must not change"

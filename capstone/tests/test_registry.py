@@ -1,4 +1,5 @@
-"""The registry: register only gated models, promote only the better, roll back in one step;
+"""The registry: register only gated models, promote only the better (lesson 07's margin),
+hold a winner for a person's approval, roll back in one step, and keep every event whole;
 and a registry that fails while the champion is read stops a promotion instead of crowning."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from churn import cli, registry
-from churn.config import EvaluateParams, TrainParams
+from churn.config import EvaluateParams, IngestParams, TrainParams
 from churn.contracts import GateVerdict, RunRecord, Scores
 from churn.featurize import clean_total_charges, split
 from churn.paths import PROJECT_DIR
@@ -40,10 +41,12 @@ def logged(state, sample, tmp_path):
     train, _ = split(clean_total_charges(sample), test_share=0.3, seed=1)
     train.to_csv(tmp_path / "train.csv", index=False)
 
-    def log(accuracy: float, gate_passed: bool = True) -> GateVerdict:
-        run = train_file(
-            tmp_path / "train.csv", tmp_path / "m.joblib", tmp_path / "run.json", PARAMS, tmp_path
+    def log(accuracy: float, gate_passed: bool = True, month: int | None = None) -> GateVerdict:
+        data = (
+            None if month is None else IngestParams(month=month, rows=200, seed=7, scenario="none")
         )
+        files = (tmp_path / "train.csv", tmp_path / "m.joblib", tmp_path / "run.json")
+        run = train_file(*files, PARAMS, tmp_path, data)
         if gate_passed:
             return passed(run, accuracy)
         scores = Scores(accuracy=accuracy, recall=0.8, precision=0.7, test_rows=60)
@@ -100,25 +103,25 @@ def _role(name: str) -> registry.Role:
 def test_champion_challenger_promotion_and_rollback(backend, logged):
     scores = {"1": 0.88, "2": 0.86, "3": 0.90}
     assert registry.register(logged(0.88)) == "1"
-    first = registry.promote(_scorer(scores), margin=0.005)
-    assert first.promoted and first.reason == "first champion"
+    first = registry.promote(_scorer(scores), margin=0.01)
+    assert first.promoted and first.reason.startswith("first champion")
+    assert "previous_champion" not in _role("champion").tags  # never the text "None"
 
     assert registry.register(logged(0.86)) == "2"
-    kept = registry.promote(_scorer(scores), margin=0.005)
-    assert not kept.promoted and "kept the champion" in kept.reason
+    kept = registry.promote(_scorer(scores), margin=0.01, evidence="1000 held-out rows")
+    assert not kept.promoted and "the champion stays" in kept.reason
     assert _role("champion").version == "1" and _role("challenger").version == "2"
     assert registry.history()[-1].challenger_score == 0.86
+    assert registry.history()[-1].evidence == "1000 held-out rows"
 
     assert registry.register(logged(0.90)) == "3"
-    promoted = registry.promote(_scorer(scores), margin=0.005)
+    promoted = registry.promote(_scorer(scores), margin=0.01)
     assert promoted.promoted and promoted.champion == "1"
     champion = _role("champion")
     assert champion.version == "3" and champion.tags["previous_champion"] == "1"
     assert champion.record.gate == "passed" and champion.record.data_hash != "unknown"
-    assert (registry.history()[-1].challenger_score, registry.history()[-1].champion_score) == (
-        0.90,
-        0.88,
-    )
+    last = registry.history()[-1]
+    assert (last.challenger_score, last.champion_score, last.replaced) == (0.90, 0.88, "1")
     assert registry.status()["challenger"] is None
 
     assert registry.rollback("complaints from the retention team") == "1"
@@ -128,12 +131,13 @@ def test_champion_challenger_promotion_and_rollback(backend, logged):
         "registered",
         "promoted",
         "registered",
-        "kept champion",
+        "not promoted",
         "registered",
         "promoted",
-        "rollback",
+        "rolled back",
     ]
-    assert registry.history()[-1].detail.endswith("complaints from the retention team")
+    assert registry.history()[-1].reason == "complaints from the retention team"
+    assert registry.history()[-1].replaced == "3"
 
 
 def test_registering_the_same_run_twice_gives_the_same_version(logged):
@@ -144,11 +148,85 @@ def test_registering_the_same_run_twice_gives_the_same_version(logged):
 
 
 def test_a_margin_is_required_not_just_a_tie(logged):
+    """Lesson 07's margin, 0.01: a gain of exactly the margin keeps the champion."""
     registry.register(logged(0.88))
-    registry.promote(_scorer({"1": 0.88}), margin=0.005)
-    registry.register(logged(0.884))
-    assert not registry.promote(_scorer({"1": 0.88, "2": 0.884}), margin=0.005).promoted
-    assert registry.promote(_scorer({"1": 0.88, "2": 0.886}), margin=0.005).promoted
+    registry.promote(_scorer({"1": 0.88}), margin=0.01)
+    registry.register(logged(0.89))
+    assert not registry.promote(_scorer({"1": 0.88, "2": 0.89}), margin=0.01).promoted
+    assert registry.promote(_scorer({"1": 0.88, "2": 0.8901}), margin=0.01).promoted
+
+
+def test_the_audit_trail_keeps_every_event_whole_one_tag_each(logged):
+    """Lesson 07: one tag per event; a list cut to fit deletes history."""
+    import mlflow
+
+    registry.register(logged(0.88))
+    registry.promote(_scorer({"1": 0.88}), margin=0.01)
+    registry.register(logged(0.88))
+    long_reason = "the retention team checked the call list, customer by customer. " * 60
+    for number in range(1, 12):  # 22 more events: the old trail kept only the last 20
+        registry.promote_by_hand("2", long_reason)
+        registry.rollback(f"undo {number}")
+    events = registry.history()
+    assert len(events) == 3 + 22, [event.event for event in events]  # nothing cut
+    assert events[0].event == "registered" and events[-1].reason == "undo 11"
+    by_hand = [event for event in events if event.reason.startswith("by hand")]
+    assert by_hand and all(event.reason == f"by hand: {long_reason}" for event in by_hand)
+    tags = mlflow.MlflowClient().get_registered_model("churn").tags
+    numbered = sorted(key for key in tags if key.startswith("event."))
+    assert numbered == [f"event.{n:04d}" for n in range(1, len(events) + 1)]
+    assert "history" not in tags
+
+
+def test_a_winner_waits_for_a_persons_approval(logged):
+    registry.register(logged(0.88))
+    first = registry.promote(_scorer({"1": 0.88}), margin=0.01, needs_approval=True)
+    assert first.pending and not first.promoted and registry.status()["champion"] is None
+    assert _role("challenger").tags["approval"] == "pending"
+    assert "compared_with" not in _role("challenger").tags  # a first champion beat nobody
+    with pytest.raises(registry.RegistryError, match="needs a reason"):
+        registry.approve("1", "  ")
+    assert registry.approve("1", "first model; gate report reviewed") is None
+
+    registry.register(logged(0.90))
+    scores = _scorer({"1": 0.88, "2": 0.90})
+    decision = registry.promote(scores, margin=0.01, needs_approval=True, evidence="shadow")
+    assert decision.pending and _role("champion").version == "1"
+    assert _role("challenger").tags["compared_with"] == "1"
+    reason = "call lists of both models compared with the retention team: " + "x" * 3000
+    assert registry.approve("2", reason) == "1"
+    assert _role("champion").version == "2" and _role("champion").tags["approval"] == "approved"
+    assert _role("champion").tags["previous_champion"] == "1"
+    events = registry.history()
+    assert [e.event for e in events][-2:] == ["awaiting approval", "approved"]
+    assert events[-1].reason == reason and events[-1].replaced == "1"  # whole, and who lost
+    with pytest.raises(registry.RegistryError, match="not waiting for approval"):
+        registry.approve("2", "again")
+
+
+def test_a_stale_approval_is_refused_and_the_queue_is_kept(logged):
+    """v2 and v3 both beat v1 and wait; once v2 is approved, v3's comparison is out of date."""
+    registry.register(logged(0.88))
+    registry.promote(_scorer({"1": 0.88}), margin=0.01)
+    scores = _scorer({"1": 0.88, "2": 0.90, "3": 0.91})
+    registry.register(logged(0.90))
+    assert registry.promote(scores, margin=0.01, needs_approval=True).pending
+    registry.register(logged(0.91))  # v3 is the challenger now
+    assert registry.promote(scores, margin=0.01, needs_approval=True).pending
+    registry.approve("2", "reviewed")
+    assert _role("challenger").version == "3", "approving v2 must not drop v3 from the queue"
+    with pytest.raises(registry.RegistryError, match="compared with champion 1, but the champion"):
+        registry.approve("3", "reviewed too")
+    assert _role("champion").version == "2"
+
+
+def test_the_next_data_month_follows_the_champion(logged):
+    assert registry.next_data_month() == 0  # no champion yet: the training history
+    registry.register(logged(0.88, month=3))
+    assert registry.next_data_month() == 0  # a challenger is not the champion
+    registry.promote(_scorer({"1": 0.88}), margin=0.01)
+    assert _role("champion").record.data_month == 3
+    assert registry.next_data_month() == 4
 
 
 def test_bad_requests_are_refused_and_change_nothing(logged):
@@ -256,7 +334,7 @@ def test_a_registry_fault_mid_promotion_leaves_the_champion_alone(
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
     settings.cache_clear()
     registry.register(logged(0.88), name)
-    registry.promote(_scorer({"1": 0.88}), margin=0.005, name=name)
+    registry.promote(_scorer({"1": 0.88}), margin=0.01, name=name)
     registry.register(logged(0.95), name)
     params = tmp_path / "params.yaml"
     text = (PROJECT_DIR / "params.yaml").read_text()

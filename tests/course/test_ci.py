@@ -87,7 +87,7 @@ def test_the_comparison_notices_a_missing_or_reordered_target():
 def test_ci_run_sets_up_online_then_tests_offline():
     steps = {name: (network, command) for name, network, command in _ci_run_steps()}
     assert steps["setup"] == ("online", ["make", "setup"])
-    for name in ("make test", "make capstone", "site"):
+    for name in ("make test", "make capstone", "site, every notebook at full size"):
         assert steps[name][0] == "offline", f"{name} must run with the network cut"
     assert steps["Python 3.13 proof"] == ("online", [".ci/prove-python"])
     script = (COURSE_ROOT / ".ci" / "run").read_text()

@@ -18,7 +18,7 @@ from mlops_course.workspace import COURSE_ROOT
 CONFIG = tomllib.loads((COURSE_ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
 # Outside the strict scope for now, each for a reason the config names; the lead adds
 # them back when the work that is rewriting them lands.
-NOT_YET_STRICT = {"mlops_course.grading.*", "churn.serve.*"}
+NOT_YET_STRICT = {"mlops_course.grading.*"}
 
 
 def mypy(*args: str) -> subprocess.CompletedProcess[str]:

@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         args.params = local if local.exists() else PROJECT_DIR / "params.yaml"
     quiet_tools()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per request
     handler: Handler = args.handler
     try:
         return handler(args)
@@ -85,10 +86,27 @@ def _parser() -> argparse.ArgumentParser:
     register.add_argument("--out", type=Path, required=True, help="registration record (JSON)")
     register.set_defaults(handler=_register)
 
-    promote = commands.add_parser("promote", help="make the challenger champion if it is better")
-    promote.add_argument("--test", type=Path, required=True, help="fresh held-out data")
-    promote.add_argument("--version", default=None, help="version to promote (default: challenger)")
+    promote = commands.add_parser(
+        "promote", help="decide whether the challenger replaces the champion (by the margin)"
+    )
+    evidence = promote.add_mutually_exclusive_group(required=True)
+    evidence.add_argument("--test", type=Path, help="held-out CSV: score both models on it")
+    evidence.add_argument(
+        "--labels",
+        type=Path,
+        nargs="+",
+        help="labels of the live traffic: judge the challenger's shadow answers beside the "
+        "champion's on the labelled rows",
+    )
+    promote.add_argument(
+        "--version", default=None, help="with --test: version to promote (default: challenger)"
+    )
     promote.set_defaults(handler=_promote)
+
+    approve = commands.add_parser("approve", help="a person lets a pending version take over")
+    approve.add_argument("--version", required=True, help="the pending version")
+    approve.add_argument("--reason", required=True, help="what you checked, for the audit trail")
+    approve.set_defaults(handler=_approve)
 
     rollback = commands.add_parser("rollback", help="give production back to the previous champion")
     rollback.add_argument("--reason", required=True, help="why, for the audit trail")
@@ -96,6 +114,17 @@ def _parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="show the champion and the challenger")
     status.set_defaults(handler=_status)
+
+    history = commands.add_parser("history", help="show the registry's audit trail")
+    history.set_defaults(handler=_history)
+
+    next_month = commands.add_parser(
+        "next-month", help="the data month after the champion's (0 without a champion)"
+    )
+    next_month.add_argument(
+        "--apply", action="store_true", help="also set ingest.month in the params file to it"
+    )
+    next_month.set_defaults(handler=_next_month)
 
     serve = commands.add_parser("serve", help="serve the champion model over HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="interface (0.0.0.0 in a container)")
@@ -112,6 +141,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=_serve)
 
+    send = commands.add_parser("send", help="send a CSV of customers to the service")
+    send.add_argument(
+        "--csv", type=Path, required=True, help="customers, e.g. course data --part features"
+    )
+    send.add_argument("--url", default="http://127.0.0.1:8000", help="the service")
+    send.set_defaults(handler=_send)
+
     storage = commands.add_parser(
         "storage", help="point DVC's cache and remote at the state folder"
     )
@@ -127,8 +163,18 @@ def _parser() -> argparse.ArgumentParser:
 
     retrain = commands.add_parser("retrain", help="retrain on a newer month if the verdict says so")
     retrain.add_argument("--month", type=int, required=True, help="the month whose data arrived")
+    retrain.add_argument(
+        "--scenario",
+        default=None,
+        choices=["none", "price_increase", "concept_shift", "schema_break"],
+        help="the data world's scenario of the new month (default: params.yaml's)",
+    )
     retrain.add_argument("--verdict", type=Path, default=None, help="monitor verdict (JSON)")
-    retrain.add_argument("--force", action="store_true", help="retrain whatever the verdict")
+    retrain.add_argument(
+        "--force",
+        action="store_true",
+        help="retrain whatever the verdict (a person's call, e.g. after the loop escalated)",
+    )
     retrain.add_argument(
         "--project", type=Path, default=None, help="the capstone folder (default: --params' folder)"
     )
@@ -174,7 +220,8 @@ def _train(args: argparse.Namespace) -> int:
     from churn.train import train_file
 
     project = args.params.resolve().parent
-    train_file(args.train, args.model, args.run, load_params(args.params).train, project)
+    params = load_params(args.params)
+    train_file(args.train, args.model, args.run, params.train, project, params.ingest)
     return 0
 
 
@@ -209,20 +256,49 @@ def _register(args: argparse.Namespace) -> int:
 
 def _promote(args: argparse.Namespace) -> int:
     from churn.config import load_params
-    from churn.promotion import promote_on_held_out
-    from churn.registry import NothingToPromote, RegistryError
+    from churn.registry import Decision, NothingToPromote, RegistryError
 
     params = load_params(args.params).registry
     try:
-        decision = promote_on_held_out(args.test, params.margin, args.version, params.model_name)
+        if args.test is not None:
+            from churn.promotion import promote_on_held_out
+
+            decision: Decision | None = promote_on_held_out(args.test, params, args.version)
+        else:
+            from churn.paths import shadow_dir
+            from churn.shadow import promote_on_shadow
+
+            if args.version is not None:
+                print("churn promote: --version goes with --test only", file=sys.stderr)
+                return 2
+            evidence, decision = promote_on_shadow(args.labels, params, shadow_dir())
+            print(f"shadow: {evidence.reason}")
     except NothingToPromote as nothing:
         print(f"churn promote: {nothing}")
         return 0
     except RegistryError as refused:
         print(f"churn promote: {refused}", file=sys.stderr)
         return 1
-    verb = "promoted" if decision.promoted else "kept the champion; not promoted"
+    if decision is None:
+        return 0
+    verb = "promoted" if decision.promoted else "pending approval" if decision.pending else "kept"
     print(f"version {decision.challenger}: {verb} ({decision.reason})")
+    if decision.pending:
+        print(f"approve it with: churn approve --version {decision.challenger} --reason '...'")
+    return 0
+
+
+def _approve(args: argparse.Namespace) -> int:
+    from churn.config import load_params
+    from churn.registry import RegistryError, approve
+
+    try:
+        replaced = approve(args.version, args.reason, load_params(args.params).registry.model_name)
+    except RegistryError as refused:
+        print(f"churn approve: {refused}", file=sys.stderr)
+        return 1
+    instead = f" instead of version {replaced}" if replaced else " (the first champion)"
+    print(f"approved: version {args.version} is champion{instead}")
     return 0
 
 
@@ -244,6 +320,32 @@ def _status(args: argparse.Namespace) -> int:
     from churn.registry import describe_status
 
     print("\n".join(describe_status(load_params(args.params).registry.model_name)))
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from churn.config import load_params
+    from churn.registry import describe_history
+
+    print("\n".join(describe_history(load_params(args.params).registry.model_name)) or "none")
+    return 0
+
+
+def _next_month(args: argparse.Namespace) -> int:
+    from churn.config import load_params
+    from churn.params_file import set_data_version
+    from churn.registry import RegistryError, next_data_month
+
+    try:
+        month = next_data_month(load_params(args.params).registry.model_name)
+    except RegistryError as refused:
+        print(f"churn next-month: {refused}", file=sys.stderr)
+        return 1
+    if args.apply:
+        set_data_version(args.params, month)
+        print(f"ingest.month: {month} in {args.params}")
+    else:
+        print(month)
     return 0
 
 
@@ -278,6 +380,17 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _send(args: argparse.Namespace) -> int:
+    from churn.traffic import read_customers, send
+
+    customers = read_customers(args.csv)
+    served, started = send(args.url, customers)
+    versions = ", ".join(f"{count} by v{version}" for version, count in sorted(served.items()))
+    print(f"{len(customers)} customers scored ({versions}); the window began at")
+    print(f"  --since {started.isoformat()}")
+    return 0
+
+
 def _storage(args: argparse.Namespace) -> int:
     from churn.dvc_tools import configure_storage
     from churn.paths import PROJECT_DIR
@@ -302,6 +415,8 @@ def _monitor(args: argparse.Namespace) -> int:
         return 1
     print(f"window {verdict.window}: {verdict.rows} predictions by version {verdict.model_version}")
     print(f"drifted columns: {', '.join(verdict.drifted_columns) or 'none'}")
+    for problem in verdict.problems:
+        print(f"PROBLEM {problem}")
     if verdict.accuracy is not None:
         print(f"accuracy on {verdict.labelled_rows} labelled rows: {verdict.accuracy:.3f}")
     for alert in verdict.alerts:
@@ -334,12 +449,17 @@ def _retrain(args: argparse.Namespace) -> int:
         )
         trigger = judge_window(verdict, policy, state_file)
         print(f"policy on window {verdict.window}: {trigger.reason}")
+        if trigger.escalate:
+            print("ALERT retraining stopped: a person must look (then churn retrain --force)")
+            return 1
         if not trigger.retrain:
             return 0
         window = verdict.window
-    result = retrain(project, args.month)
-    record_retrain(state_file, window)
+    result = retrain(project, args.month, args.scenario)
+    state = record_retrain(state_file, window, result)
     print(f"month {result.month}: {result.reason}")
+    if state.failed_gates_in_a_row:
+        print(f"failed gates in a row: {state.failed_gates_in_a_row} of {policy.max_failed_gates}")
     return 0 if result.pipeline_passed else 1
 
 

@@ -42,10 +42,13 @@ class TrainParams(_Section):
 
 
 class EvaluateParams(_Section):
-    """The quality gate a model must pass."""
+    """The quality gate a model must pass, overall and on each slice (lesson 05's rules)."""
 
     min_accuracy: float = Field(ge=0, le=1)
     min_recall: float = Field(ge=0, le=1)
+    slice_column: str = "Contract"
+    slice_tolerance: float = Field(default=0.05, ge=0, le=1)
+    min_slice_churners: int = Field(default=20, ge=1)
 
 
 class RegistryParams(_Section):
@@ -53,15 +56,18 @@ class RegistryParams(_Section):
 
     model_name: str = Field(min_length=1)
     margin: float = Field(ge=0, le=1)
+    needs_approval: bool = False
+    shadow_min_labelled: int = Field(default=1000, gt=0)
 
 
 class MonitorParams(_Section):
     """How drift and performance are judged: named methods, thresholds above the noise."""
 
     numeric_method: Literal["wasserstein", "psi", "ks"] = "wasserstein"
-    numeric_threshold: float = Field(default=0.15, gt=0)
+    numeric_threshold: float = Field(default=0.1, gt=0)
     categorical_method: Literal["jensenshannon", "psi", "chisquare"] = "jensenshannon"
     categorical_threshold: float = Field(default=0.1, gt=0)
+    min_rows: int = Field(default=1000, gt=0)  # fewer rows: too noisy to judge drift
     max_accuracy_drop: float = Field(default=0.05, ge=0, le=1)
 
 
@@ -72,6 +78,7 @@ class RetrainParams(_Section):
     on_performance_drop: bool = True
     every_windows: int | None = Field(default=None, gt=0)  # a schedule, or None
     cooldown_windows: int = Field(default=1, ge=0)  # windows drift waits after a retrain
+    max_failed_gates: int = Field(default=3, gt=0)  # then stop retraining and call a person
 
 
 class Params(_Section):

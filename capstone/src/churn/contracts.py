@@ -12,8 +12,8 @@ class                  written by           read by                    where
 ``RunRecord``          train                evaluate                   ``models/run.json``
 ``GateVerdict``        evaluate             register, story, CI        ``reports/metrics.json``
 ``Registration``       register             CI (lesson 06)             ``reports/registration.json``
-``VersionRecord``      register             monitor, status            a registry version's tags
-``RegistryEvent``      every registry move  ``history``                the model's ``history`` tag
+``VersionRecord``      register             monitor, status, shadow    a registry version's tags
+``RegistryEvent``      every registry move  ``history``, people        one ``event.NNNN`` model tag
 ``MonitoringVerdict``  monitor              retraining, /metrics       ``<state>/monitoring/*.json``
 ``RetrainingState``    retraining policy    retraining policy          ``<state>/retraining.json``
 =====================  ===================  =========================  =============================
@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from churn.config import EvaluateParams
 
@@ -100,11 +100,21 @@ class Scores(Contract):
     test_rows: int = Field(gt=0)
 
 
+class SliceScores(Contract):
+    """A model's scores on one slice of the held-out customers (one contract type, say)."""
+
+    rows: int = Field(gt=0)
+    churners: int = Field(ge=0)
+    accuracy: float = Field(ge=0, le=1)
+    recall: float | None = Field(ge=0, le=1, description="None: no churner to catch")
+
+
 class GateVerdict(Scores):
     """The evaluate stage's verdict: scores, whether the gate passed and why not.
 
     Only a model whose verdict passed may be registered. ``dvc metrics show``
-    reads the scores from the same file, so they stay at its top level.
+    reads the scores from the same file, so they stay at its top level; the
+    slices (lesson 05) follow the verdict.
     """
 
     gate_passed: bool
@@ -112,6 +122,9 @@ class GateVerdict(Scores):
     thresholds: EvaluateParams
     run_id: str
     model_uri: str
+    slices: dict[str, SliceScores] = Field(
+        default_factory=dict, description="scores per value of thresholds.slice_column"
+    )
 
     @model_validator(mode="after")
     def _passed_means_no_reasons(self) -> Self:
@@ -121,7 +134,12 @@ class GateVerdict(Scores):
 
     @classmethod
     def judge(
-        cls, scores: Scores, reasons: list[str], thresholds: EvaluateParams, run: RunRecord
+        cls,
+        scores: Scores,
+        reasons: list[str],
+        thresholds: EvaluateParams,
+        run: RunRecord,
+        slices: Mapping[str, SliceScores] | None = None,
     ) -> Self:
         """The verdict on a run's model: its scores and the gate's reasons (none: passed)."""
         return cls(
@@ -131,6 +149,7 @@ class GateVerdict(Scores):
             thresholds=thresholds,
             run_id=run.run_id,
             model_uri=run.model_uri,
+            slices=dict(slices or {}),
         )
 
 
@@ -158,10 +177,15 @@ class VersionRecord(Contract):
     git_commit: str = Field(description="the code's commit, -dirty if files had changed")
     registered_at: datetime
     registered_by: str
+    data_month: int | None = Field(
+        default=None, ge=0, description="the data world's month it was trained on (ingest.month)"
+    )
+    data_scenario: str | None = None
 
     def to_tags(self) -> dict[str, str]:
-        """The record as MLflow tags."""
-        return {key: str(value) for key, value in self.model_dump(mode="json").items()}
+        """The record as MLflow tags; a field with no value writes no tag (never "None")."""
+        dumped = self.model_dump(mode="json", exclude_none=True)
+        return {key: str(value) for key, value in dumped.items()}
 
     @classmethod
     def from_tags(cls, tags: Mapping[str, str]) -> Self:
@@ -169,42 +193,56 @@ class VersionRecord(Contract):
         return cls.model_validate({key: tags[key] for key in cls.model_fields if key in tags})
 
 
-RegistryEventKind = Literal["registered", "promoted", "kept champion", "rollback"]
+RegistryEventKind = Literal[
+    "registered", "promoted", "not promoted", "awaiting approval", "approved", "rolled back"
+]
 
 
 class RegistryEvent(Contract):
-    """One move in the registry's audit trail: who did what to which version, and why."""
+    """One move in the registry's audit trail: who did what to which version, when and why.
+
+    Each event is one registered-model tag of its own, ``event.0001``,
+    ``event.0002``, ... (lesson 07): a tag stays small and is stored whole, and
+    the numbers keep the order when clocks disagree.
+    """
 
     at: datetime
     by: str
     event: RegistryEventKind
     version: str | None
-    detail: str
+    reason: str = Field(description="why, whole, as the person or the rule gave it")
     challenger_score: float | None = None
     champion_score: float | None = None
-
-
-HISTORY = TypeAdapter(list[RegistryEvent])  # the ``history`` tag: a JSON list of events
+    evidence: str | None = Field(
+        default=None, description="what the scores were measured on, e.g. 1000 shadow rows"
+    )
+    replaced: str | None = Field(default=None, description="the version that lost the champion")
 
 
 # --- monitoring and retraining ----------------------------------------------------------
 
 
 class ColumnDrift(Contract):
-    """One column's drift: the distance, the method that measured it, the threshold."""
+    """One column's drift: the distance, the method that measured it, the threshold.
 
-    score: float
+    ``score`` is None when the column could not be judged in this window (too
+    few usable values, or a reference with a single value); ``note`` says why.
+    """
+
+    score: float | None
     method: str
     threshold: float
     drifted: bool
+    note: str | None = None
 
 
 class MonitoringVerdict(Contract):
     """What monitoring concluded about one window of production traffic.
 
     The retraining policy decides from it, and the service's /metrics shows
-    the latest one (``data_drift``, ``drifted_columns``, each column's
-    ``score``, ``accuracy``).
+    the latest one (``checked_at``, ``data_drift``, each column's ``score``,
+    ``accuracy``, ``baseline_accuracy``, how many ``problems``). A window with
+    unusable values still gets a verdict: ``problems`` says what was left out.
     """
 
     window: str
@@ -215,20 +253,28 @@ class MonitoringVerdict(Contract):
     drifted_columns: tuple[str, ...]
     data_drift: bool
     labelled_rows: int = 0
+    labelled_until: datetime | None = Field(
+        default=None, description="when the newest labelled answer was logged"
+    )
     accuracy: float | None = None
     baseline_accuracy: float | None = None
     performance_drop: bool = False
+    problems: tuple[str, ...] = Field(default=(), description="what in the window was unusable")
     alerts: tuple[str, ...] = ()
     report: str | None = None
 
 
 class RetrainingState(Contract):
-    """The retraining policy's memory between windows, for its cooldown.
+    """The retraining policy's memory between windows (lesson 11's rules).
 
     ``windows_since_retrain`` counts the windows checked since the last
-    retrain (None: never retrained). ``last_window`` is the last window the
-    policy judged, so judging the same window twice does not count twice.
+    retrain (None: never retrained), for the cooldown; ``last_window`` is the
+    last window judged, so judging it again does not count twice.
+    ``retrained_at`` tells labels the last retrain already saw from newer
+    ones, and ``failed_gates_in_a_row`` stops the loop for a person.
     """
 
     windows_since_retrain: int | None = Field(default=None, ge=0)
     last_window: str | None = None
+    retrained_at: datetime | None = None
+    failed_gates_in_a_row: int = Field(default=0, ge=0)

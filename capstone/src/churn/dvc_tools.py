@@ -32,12 +32,16 @@ def dvc(args: list[str], project: Path, check: bool = True) -> subprocess.Comple
     return result
 
 
-def write_storage_config(project: Path, cache: Path, remote: Path | str) -> Path:
+def write_storage_config(
+    project: Path, cache: Path, remote: Path | str, autostage: bool = False
+) -> Path:
     """Point a project's DVC cache and default remote at two folders; return the config file.
 
     Writes ``.dvc/config.local`` (git-ignored by DVC): the same file that
     ``dvc config --local`` and ``dvc remote add --local`` write, without paying
     for a DVC start-up each. The remote stands in for blob storage (S3, GCS).
+    With ``autostage``, DVC stages what it changes in git itself (and so stops
+    printing "run git add" hints).
     """
     if isinstance(remote, Path):
         remote.mkdir(parents=True, exist_ok=True)
@@ -45,8 +49,7 @@ def write_storage_config(project: Path, cache: Path, remote: Path | str) -> Path
     text = (
         "[core]\n"
         "    analytics = false\n"
-        "    remote = storage\n"
-        "[cache]\n"
+        "    remote = storage\n" + ("    autostage = true\n" if autostage else "") + "[cache]\n"
         f"    dir = {cache}\n"
         "['remote \"storage\"']\n"
         f"    url = {remote}\n"
@@ -56,11 +59,25 @@ def write_storage_config(project: Path, cache: Path, remote: Path | str) -> Path
     return config
 
 
-def configure_storage(project: Path) -> Path:
+def configure_storage(project: Path, autostage: bool = False) -> Path:
     """Keep the project's DVC cache in the state folder; the remote there too, or at
     ``DVC_REMOTE_URL`` when set (e.g. ``s3://bucket/churn`` from a CI secret)."""
     remote = settings().dvc_remote_url or paths.dvc_remote_dir()
-    return write_storage_config(project, paths.dvc_cache_dir(), remote)
+    return write_storage_config(project, paths.dvc_cache_dir(), remote, autostage)
+
+
+def commit(project: Path, message: str) -> str:
+    """Commit everything staged in a project copy's git (what changed, as DVC staged it).
+
+    Returns:
+        The short commit id.
+    """
+    git = ["git", "-c", "user.name=Capstone Story", "-c", "user.email=story@example.invalid"]
+    for command in (["add", "params.yaml"], ["commit", "--allow-empty", "-qm", message]):
+        subprocess.run([*git, *command], cwd=project, check=True, capture_output=True)
+    head = [*git, "rev-parse", "--short", "HEAD"]
+    found = subprocess.run(head, cwd=project, check=True, capture_output=True, text=True)
+    return found.stdout.strip()
 
 
 def copy_project(project: Path, destination: Path) -> Path:

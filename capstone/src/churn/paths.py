@@ -49,3 +49,8 @@ def monitoring_dir() -> Path:
 def retraining_state_file() -> Path:
     """The retraining policy's memory: windows checked since the last retrain."""
     return state_dir() / "retraining.json"
+
+
+def shadow_dir() -> Path:
+    """The challengers' shadow answers beside the champion's, one table per challenger."""
+    return state_dir() / "shadow"

@@ -1,10 +1,14 @@
-"""The model registry: register, promote, roll back, and keep an audit trail.
+"""The model registry: register, promote, approve, roll back, and keep an audit trail.
 
 Aliases name the roles: ``challenger`` is the newest model that passed the
 gate, ``champion`` is the one in production (``models:/churn@champion``).
-Promotion moves an alias; rollback moves it back. Every move is recorded as
-tags on the model version (who, when, why) and as an event, with the scores,
-in the registered model's ``history`` tag.
+Promotion moves an alias; rollback moves it back. Where a person must sign
+off (``registry.needs_approval``), a winner waits as *pending* until someone
+approves it with a reason. These are lesson 07's rules, with its margin.
+
+Every move is recorded twice: as tags on the model version (who, when, why),
+and as one event in the registered model's audit trail (``churn.audit``: one
+tag per event, never cut).
 
 Only MLflow's "does not exist" means "no such model, version or alias". Any
 other registry error (a store that is down, a server that fails) stops the
@@ -18,11 +22,13 @@ import getpass
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
-from churn.contracts import HISTORY, GateVerdict, RegistryEvent, RegistryEventKind, VersionRecord
+from churn import audit
+from churn.contracts import GateVerdict, RegistryEvent, RegistryEventKind, VersionRecord
+from churn.settings import settings
 from churn.tracking import connect
 
 if TYPE_CHECKING:
@@ -32,10 +38,13 @@ if TYPE_CHECKING:
 MODEL_NAME = "churn"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
-HISTORY_TAG = "history"
-HISTORY_LENGTH = 20  # events kept in the registered model's history tag
 PREVIOUS_CHAMPION_TAG = "previous_champion"  # what rollback gives the champion alias back to
+APPROVAL_TAG = "approval"  # "pending" while a person must decide, then "approved"
+COMPARED_WITH_TAG = "compared_with"  # the champion a pending version was scored against
+DECISION_TAG = "promotion_decision"  # set once a version's promotion was decided
+PENDING, APPROVED = "pending", "approved"
 NOT_FOUND = "RESOURCE_DOES_NOT_EXIST"  # MLflow's error code for a missing model or version
+T = TypeVar("T")
 
 
 class RegistryError(Exception):
@@ -48,7 +57,11 @@ class NothingToPromote(RegistryError):
 
 @dataclass(frozen=True)
 class Decision:
-    """The outcome of a promotion attempt."""
+    """The outcome of a promotion attempt.
+
+    ``promoted``: the challenger is champion now. ``pending``: it won, and
+    waits for a person's approval (``approve``). Neither: the champion stays.
+    """
 
     promoted: bool
     challenger: str
@@ -56,6 +69,7 @@ class Decision:
     reason: str
     challenger_score: float | None = None
     champion_score: float | None = None
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +114,7 @@ def register(verdict: GateVerdict, name: str = MODEL_NAME) -> str:
 
     version = str(mlflow.register_model(verdict.model_uri, name).version)
     run_tags = registry.get_run(verdict.run_id).data.tags
+    month = run_tags.get("data_month")
     record = VersionRecord(
         gate="passed",
         run_id=verdict.run_id,
@@ -107,11 +122,14 @@ def register(verdict: GateVerdict, name: str = MODEL_NAME) -> str:
         git_commit=run_tags.get("git_commit", "unknown"),
         registered_at=_now(),
         registered_by=_who(),
+        data_month=None if month is None else int(month),
+        data_scenario=run_tags.get("data_scenario"),
     )
     for key, value in record.to_tags().items():
         registry.set_model_version_tag(name, version, key, value)
     registry.set_registered_model_alias(name, CHALLENGER, version)
-    _record(registry, name, "registered", version, f"gate passed, accuracy {verdict.accuracy}")
+    reason = f"passed the gate: accuracy {verdict.accuracy}, recall {verdict.recall}"
+    _record(registry, name, "registered", version, reason)
     return version
 
 
@@ -120,15 +138,19 @@ def promote(
     margin: float,
     version: str | None = None,
     name: str = MODEL_NAME,
+    needs_approval: bool = False,
+    evidence: str | None = None,
 ) -> Decision:
-    """Make the challenger champion if it beats the champion by more than ``margin``.
+    """Decide whether the challenger replaces the champion: it must win by more than ``margin``.
 
     Args:
-        score_version: a function ``(model_uri) -> accuracy`` that scores a
-            model on the same fresh held-out data for both contenders.
+        score_version: a function ``(model_uri) -> accuracy`` that scores both
+            contenders on the same rows (held-out data, or shadow traffic).
         margin: how much better the challenger must score.
         version: the version to promote (default: the current challenger).
         name: the registered model's name.
+        needs_approval: a winner waits as pending until a person approves it.
+        evidence: what the scores were measured on, for the audit trail.
 
     Raises:
         NothingToPromote: there is no challenger.
@@ -144,20 +166,70 @@ def promote(
     if champion == challenger:
         raise RegistryError(f"version {challenger} is already the champion")
     challenger_score = score_version(f"models:/{name}/{challenger}")
+    champion_score = None
     if champion is None:
-        decision = Decision(True, challenger, None, "first champion", challenger_score)
+        wins, reason = True, f"first champion: nothing to compare with ({challenger_score:.4f})"
     else:
         champion_score = score_version(f"models:/{name}/{champion}")
         # Strictly better by more than the margin: a tie, or a gain of exactly the
-        # margin, keeps the champion (the same rule lesson 07 teaches).
-        better = challenger_score > champion_score + margin
+        # margin, keeps the champion (lesson 07's rule).
+        wins = challenger_score > champion_score + margin
         reason = (
-            f"challenger {challenger_score:.4f} vs champion {champion_score:.4f}, "
-            f"margin {margin}: {'promoted' if better else 'kept the champion'}"
+            f"challenger {challenger_score:.4f} vs champion v{champion} {champion_score:.4f}, "
+            f"margin {margin}: {'wins' if wins else 'the champion stays'}"
         )
-        decision = Decision(better, challenger, champion, reason, challenger_score, champion_score)
-    _record_decision(registry, name, decision)
+    pending = wins and needs_approval
+    if pending:
+        reason += "; waits for a person's approval"
+    decision = Decision(
+        promoted=wins and not pending,
+        challenger=challenger,
+        champion=champion,
+        reason=reason,
+        challenger_score=challenger_score,
+        champion_score=champion_score,
+        pending=pending,
+    )
+    _guarded(
+        lambda: _write_decision(registry, name, decision, evidence),
+        f"could not record the decision on version {challenger}",
+    )
     return decision
+
+
+def approve(version: str, reason: str, name: str = MODEL_NAME) -> str | None:
+    """A person approves a pending version: it becomes the champion.
+
+    Refused (``RegistryError``, nothing changes) without a reason, for a
+    version that is not pending, or when the champion changed since the
+    version was compared with it: a stale "yes" is not a decision, so compare
+    again. The reason is recorded whole.
+
+    Returns:
+        The version that lost the champion alias, or None for a first champion.
+    """
+    if not reason.strip():
+        raise RegistryError("an approval needs a reason, for the audit trail")
+    registry = client()
+    tags = _version(registry, name, version).tags
+    if tags.get(APPROVAL_TAG) != PENDING:
+        state = tags.get(APPROVAL_TAG, "none")
+        raise RegistryError(f"version {version} is not waiting for approval (approval: {state})")
+    champion = _alias_version(registry, name, CHAMPION)
+    compared_with = tags.get(COMPARED_WITH_TAG)
+    if compared_with != champion:
+        raise RegistryError(
+            f"version {version} was compared with champion {compared_with or 'none'}, but the "
+            f"champion is now {champion or 'none'}: compare it again before approving"
+        )
+
+    def write() -> str | None:
+        replaced = _move_champion(registry, name, str(version))
+        registry.set_model_version_tag(name, version, APPROVAL_TAG, APPROVED)
+        _record(registry, name, "approved", str(version), reason, replaced=replaced)
+        return replaced
+
+    return _guarded(write, f"could not approve version {version}")
 
 
 def promote_by_hand(version: str, reason: str, name: str = MODEL_NAME) -> None:
@@ -173,18 +245,21 @@ def promote_by_hand(version: str, reason: str, name: str = MODEL_NAME) -> None:
         raise RegistryError("a promotion by hand needs a reason, for the audit trail")
     registry = client()
     _gated_record(registry, name, version)
-    champion = _alias_version(registry, name, CHAMPION)
-    if champion == str(version):
+    if _alias_version(registry, name, CHAMPION) == str(version):
         raise RegistryError(f"version {version} is already the champion")
-    decision = Decision(True, str(version), champion, f"promoted by hand: {reason}")
-    _record_decision(registry, name, decision)
+
+    def write() -> None:
+        replaced = _move_champion(registry, name, str(version))
+        _record(registry, name, "promoted", str(version), f"by hand: {reason}", replaced=replaced)
+
+    _guarded(write, f"could not promote version {version}")
 
 
 def rollback(reason: str, name: str = MODEL_NAME) -> str:
     """Give the champion alias back to the previous champion; return that version.
 
     Raises:
-        RegistryError: there is no champion, or it has no previous champion.
+        RegistryError: no reason, no champion, or a champion with no previous champion.
     """
     if not reason.strip():
         raise RegistryError("a rollback needs a reason, for the audit trail")
@@ -195,11 +270,14 @@ def rollback(reason: str, name: str = MODEL_NAME) -> str:
     previous = _version(registry, name, current).tags.get(PREVIOUS_CHAMPION_TAG)
     if not previous:
         raise RegistryError(f"champion version {current} has no previous champion to return to")
-    registry.set_registered_model_alias(name, CHAMPION, previous)
-    registry.set_model_version_tag(name, current, "rolled_back_at", _now().isoformat())
-    registry.set_model_version_tag(name, current, "rollback_reason", reason)
-    registry.set_model_version_tag(name, current, "rolled_back_by", _who())
-    _record(registry, name, "rollback", previous, f"from version {current}: {reason}")
+
+    def write() -> None:
+        registry.set_registered_model_alias(name, CHAMPION, previous)
+        registry.set_model_version_tag(name, current, "rolled_back_at", _now().isoformat())
+        registry.set_model_version_tag(name, current, "rolled_back_by", _who())
+        _record(registry, name, "rolled back", previous, reason, replaced=current)
+
+    _guarded(write, "could not roll back")
     return previous
 
 
@@ -227,7 +305,7 @@ def status(name: str = MODEL_NAME) -> dict[str, Role | None]:
 
 
 def describe_status(name: str = MODEL_NAME) -> list[str]:
-    """One readable line per role: version, scores, run and when it was registered."""
+    """One readable line per role: version, scores, data month, approval, run."""
     lines = []
     for alias, role in status(name).items():
         if role is None:
@@ -237,59 +315,106 @@ def describe_status(name: str = MODEL_NAME) -> list[str]:
         shown = "  ".join(
             f"{key} {'-' if value is None else f'{value:.4f}'}" for key, value in scores.items()
         )
+        month = "?" if role.record.data_month is None else role.record.data_month
+        approval = f"  {role.tags[APPROVAL_TAG]}" if APPROVAL_TAG in role.tags else ""
         lines.append(
-            f"{alias:<10} {name} v{role.version}  {shown}  run {role.record.run_id}  "
-            f"registered {role.record.registered_at.isoformat()}"
+            f"{alias:<10} {name} v{role.version}  {shown}  month {month}{approval}  "
+            f"run {role.record.run_id}"
         )
     return lines
 
 
+def next_data_month(name: str = MODEL_NAME) -> int:
+    """The data month to train on next: the one after the champion's; 0 without a champion.
+
+    Raises:
+        RegistryError: the champion records no data month (registered before months were).
+    """
+    registry = client()
+    champion = _alias_version(registry, name, CHAMPION)
+    if champion is None:
+        return 0
+    month = _record_of(_version(registry, name, champion)).data_month
+    if month is None:
+        raise RegistryError(
+            f"champion v{champion} records no data month: set ingest.month by hand once"
+        )
+    return month + 1
+
+
 def history(name: str = MODEL_NAME) -> list[RegistryEvent]:
-    """Return the audit events of a registered model, oldest first (none if it does not exist)."""
+    """Return the audit events of a registered model, in the order of their numbers.
+
+    Returns no events if the model does not exist.
+    """
     from mlflow.exceptions import MlflowException
 
     registry = client()
     try:
-        model = registry.get_registered_model(name)
+        tags = registry.get_registered_model(name).tags
     except MlflowException as error:
         if error.error_code == NOT_FOUND:
             return []
         raise _failed(f"could not read the history of {name}", error) from error
-    return HISTORY.validate_json(model.tags.get(HISTORY_TAG, "[]"))
+    return audit.events_in(tags)
 
 
-def _record_decision(registry: MlflowClient, name: str, decision: Decision) -> None:
-    """Record the decision on the challenger, then move the aliases if it won."""
-    from mlflow.exceptions import MlflowException
-
-    try:
-        _write_decision(registry, name, decision)
-    except MlflowException as error:
-        outcome = "the decision may be partly recorded: check `churn status`"
-        what = f"could not record the decision on version {decision.challenger}"
-        raise _failed(what, error, outcome) from error
+def describe_history(name: str = MODEL_NAME) -> list[str]:
+    """The audit trail, one line per event: number, time, who, what, which version, why."""
+    return audit.describe(history(name))
 
 
-def _write_decision(registry: MlflowClient, name: str, decision: Decision) -> None:
-    tags = {"promotion_checked_at": _now().isoformat(), "promotion_decision": decision.reason}
-    for key, value in tags.items():
-        registry.set_model_version_tag(name, decision.challenger, key, value)
-    scores = {
-        "challenger_score": decision.challenger_score,
-        "champion_score": decision.champion_score,
-    }
-    if not decision.promoted:
-        _record(registry, name, "kept champion", decision.champion, decision.reason, **scores)
-        return
-    if decision.champion is not None:
-        registry.set_model_version_tag(
-            name, decision.challenger, PREVIOUS_CHAMPION_TAG, decision.champion
-        )
-    registry.set_model_version_tag(name, decision.challenger, "promoted_at", _now().isoformat())
-    registry.set_model_version_tag(name, decision.challenger, "promoted_by", _who())
-    registry.set_registered_model_alias(name, CHAMPION, decision.challenger)
-    registry.delete_registered_model_alias(name, CHALLENGER)
-    _record(registry, name, "promoted", decision.challenger, decision.reason, **scores)
+def _write_decision(
+    registry: MlflowClient, name: str, decision: Decision, evidence: str | None
+) -> None:
+    """Record the decision on the challenger; move the champion alias if it won outright."""
+    challenger = decision.challenger
+    registry.set_model_version_tag(name, challenger, "promotion_checked_at", _now().isoformat())
+    registry.set_model_version_tag(name, challenger, DECISION_TAG, decision.reason)
+    replaced = None
+    if decision.pending:
+        event: RegistryEventKind = "awaiting approval"
+        registry.set_model_version_tag(name, challenger, APPROVAL_TAG, PENDING)
+        if decision.champion is not None:  # none for a first champion: nothing was compared
+            registry.set_model_version_tag(name, challenger, COMPARED_WITH_TAG, decision.champion)
+    elif decision.promoted:
+        event = "promoted"
+        replaced = _move_champion(registry, name, challenger)
+    else:
+        event = "not promoted"
+    _record(
+        registry,
+        name,
+        event,
+        challenger,
+        decision.reason,
+        challenger_score=decision.challenger_score,
+        champion_score=decision.champion_score,
+        evidence=evidence,
+        replaced=replaced,
+    )
+
+
+def _move_champion(registry: MlflowClient, name: str, version: str) -> str | None:
+    """Give ``champion`` to a version: the one step every promotion shares.
+
+    The version gets ``previous_champion`` only when it replaces one (never the
+    text "None"); the ``challenger`` alias goes only if it named this version.
+
+    Returns:
+        The version that lost the alias, or None for a first champion.
+    """
+    aliases = registry.get_registered_model(name).aliases
+    replaced = aliases.get(CHAMPION)
+    registry.set_registered_model_alias(name, CHAMPION, version)
+    if replaced is not None:
+        registry.set_model_version_tag(name, version, PREVIOUS_CHAMPION_TAG, str(replaced))
+    registry.set_model_version_tag(name, version, "promoted_at", _now().isoformat())
+    registry.set_model_version_tag(name, version, "promoted_by", _who())
+    challenger = aliases.get(CHALLENGER)
+    if challenger is not None and str(challenger) == version:
+        registry.delete_registered_model_alias(name, CHALLENGER)
+    return None if replaced is None else str(replaced)
 
 
 def _record(
@@ -297,24 +422,26 @@ def _record(
     name: str,
     event: RegistryEventKind,
     version: str | None,
-    detail: str,
-    challenger_score: float | None = None,
-    champion_score: float | None = None,
+    reason: str,
+    **details: float | str | None,
 ) -> None:
-    events = HISTORY.validate_json(registry.get_registered_model(name).tags.get(HISTORY_TAG, "[]"))
-    events.append(
-        RegistryEvent(
-            at=_now(),
-            by=_who(),
-            event=event,
-            version=version,
-            detail=detail,
-            challenger_score=challenger_score,
-            champion_score=champion_score,
-        )
+    """Append one event to the audit trail, as a numbered tag of its own."""
+    tag = audit.next_tag(registry.get_registered_model(name).tags)
+    entry = RegistryEvent.model_validate(
+        {"at": _now(), "by": _who(), "event": event, "version": version, "reason": reason} | details
     )
-    kept = HISTORY.dump_json(events[-HISTORY_LENGTH:]).decode()
-    registry.set_registered_model_tag(name, HISTORY_TAG, kept)
+    registry.set_registered_model_tag(name, tag, entry.model_dump_json())
+
+
+def _guarded(write: Callable[[], T], what: str) -> T:
+    """Run a sequence of registry writes; a failure halfway says so plainly."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return write()
+    except MlflowException as error:
+        outcome = "it may be partly recorded: check `churn status` and `churn history`"
+        raise _failed(what, error, outcome) from error
 
 
 def _version_of_run(registry: MlflowClient, name: str, run_id: str) -> str | None:
@@ -377,6 +504,10 @@ def _now() -> datetime:
 
 
 def _who() -> str:
+    """Who is acting: the GitHub user in a GitHub Actions job, else the login name."""
+    actor = settings().github_actor
+    if actor:
+        return actor
     try:
         return getpass.getuser()
     except OSError:

@@ -3,75 +3,89 @@
 Retraining is the pipeline again on a newer data version: the ``ingest``
 section of params.yaml moves to the new month, ``dvc repro`` validates,
 trains, gates and registers a challenger, and ``dvc push`` keeps that data
-version. The challenger replaces the champion only if it beats it by the
-margin on the same fresh held-out data (the registry's rule). A batch that
-fails validation, or a model that fails the gate, stops everything before
-the registry is touched.
+version. A batch that fails validation, or a model that fails the gate, stops
+everything before the registry is touched. The challenger then runs in shadow
+(``churn.shadow``): it replaces the champion only once it has beaten it on
+enough labelled live traffic.
 
-The policy remembers, in a small state file, how many windows it has judged
-since the last retrain, so its cooldown holds from one ``churn retrain`` run to
-the next, not only inside one long-running story.
+The policy is lesson 11's, counted in monitoring windows (a month each here)
+instead of days: a performance drop retrains, and skips the cooldown only
+when its labels are newer than the last retrain (labels the last retrain
+already saw cannot justify another); drift and a schedule wait out the
+cooldown; after ``max_failed_gates`` failed gates in a row the loop stops and
+asks for a person, instead of retraining on the same kind of data every
+window, forever. The policy's memory is a small state file, so all of this
+holds from one ``churn retrain`` run to the next.
 """
 
 from __future__ import annotations
 
-import io
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.representer import RoundTripRepresenter
-
-from churn.config import Params, RetrainParams, load_params
-from churn.contracts import MonitoringVerdict, RetrainingState
+from churn.config import RetrainParams
+from churn.contracts import MonitoringVerdict, Registration, RetrainingState
 from churn.dvc_tools import dvc
+from churn.params_file import set_data_version
+
+GATE_STAGE = "evaluate"  # the stage whose failure is a failed gate
 
 
 @dataclass(frozen=True)
 class Trigger:
-    """Whether to retrain now, and why (or why not)."""
+    """Whether to retrain now, and why (or why not); ``escalate``: a person must look."""
 
     retrain: bool
     reason: str
+    escalate: bool = False
 
 
 @dataclass(frozen=True)
 class RetrainResult:
-    """What a retraining attempt did."""
+    """What a retraining attempt did: the challenger it registered, or where it stopped."""
 
     month: int
     pipeline_passed: bool
-    promoted: bool
+    failed_stage: str | None
     version: str | None
     reason: str
 
 
 def should_retrain(
-    verdict: MonitoringVerdict, params: RetrainParams, windows_since_retrain: int | None
+    verdict: MonitoringVerdict, params: RetrainParams, state: RetrainingState
 ) -> Trigger:
     """Apply the retraining policy to a monitoring verdict.
 
     Args:
         verdict: the monitor's verdict on the window.
         params: the policy from params.yaml.
-        windows_since_retrain: windows checked since the last retrain (None: never).
+        state: the policy's memory, this window counted (``judge_window`` makes it).
     """
+    if state.failed_gates_in_a_row >= params.max_failed_gates:
+        return Trigger(
+            False,
+            f"{state.failed_gates_in_a_row} retrains in a row failed the gate (at most "
+            f"{params.max_failed_gates}): retraining stops until a person looks",
+            escalate=True,
+        )
+    since = state.windows_since_retrain
     reason = None
     if params.on_performance_drop and verdict.performance_drop:
         reason = "performance dropped once labels arrived"
+        if _newer_than_last_retrain(verdict, state):
+            # Harm measured on outcomes the last retrain never saw: the cooldown gives way.
+            return Trigger(True, f"{reason}, on labels newer than the last retrain")
+        reason += ", on labels the last retrain already saw"
     elif params.on_data_drift and verdict.data_drift:
         reason = f"data drift in {', '.join(verdict.drifted_columns)}"
-    elif params.every_windows and (windows_since_retrain or 0) + 1 >= params.every_windows:
+    elif params.every_windows and (since or 0) + 1 >= params.every_windows:
         reason = f"scheduled: every {params.every_windows} windows"
     if reason is None:
         return Trigger(False, "no drift, no performance drop, no schedule due")
-    cooling = windows_since_retrain is not None and windows_since_retrain <= params.cooldown_windows
-    # A measured drop in accuracy is harm already happening: it overrides the cooldown
-    # (lesson 11's rule). Drift and schedules wait.
-    if cooling and not verdict.performance_drop:
-        ago = f"retrained {windows_since_retrain} window(s) ago"
-        return Trigger(False, f"{reason}, but cooling down: {ago}")
+    if since is not None and since <= params.cooldown_windows:
+        return Trigger(False, f"{reason}, but cooling down: retrained {since} window(s) ago")
     return Trigger(True, reason)
 
 
@@ -86,14 +100,30 @@ def judge_window(verdict: MonitoringVerdict, params: RetrainParams, state_file: 
     since = state.windows_since_retrain
     if since is not None and verdict.window != state.last_window:
         since += 1
-    trigger = should_retrain(verdict, params, since)
-    RetrainingState(windows_since_retrain=since, last_window=verdict.window).write(state_file)
-    return trigger
+    state = state.model_copy(update={"windows_since_retrain": since, "last_window": verdict.window})
+    state.write(state_file)
+    return should_retrain(verdict, params, state)
 
 
-def record_retrain(state_file: Path, window: str | None) -> None:
-    """Remember that a retrain was just attempted: the cooldown starts again."""
-    RetrainingState(windows_since_retrain=0, last_window=window).write(state_file)
+def record_retrain(state_file: Path, window: str | None, result: RetrainResult) -> RetrainingState:
+    """Remember a retraining attempt: the cooldown starts again; a failed gate is counted.
+
+    A passed gate resets the count of failed gates in a row; a batch stopped
+    by validation leaves it as it was (no model was judged).
+    """
+    failed = read_state(state_file).failed_gates_in_a_row
+    if result.failed_stage == GATE_STAGE:
+        failed += 1
+    elif result.pipeline_passed:
+        failed = 0
+    state = RetrainingState(
+        windows_since_retrain=0,
+        last_window=window,
+        retrained_at=datetime.now(UTC),
+        failed_gates_in_a_row=failed,
+    )
+    state.write(state_file)
+    return state
 
 
 def read_state(state_file: Path) -> RetrainingState:
@@ -101,58 +131,35 @@ def read_state(state_file: Path) -> RetrainingState:
     return RetrainingState.read(state_file) if state_file.exists() else RetrainingState()
 
 
-def set_data_version(params_path: Path, month: int, scenario: str | None = None) -> None:
-    """Point the ``ingest`` section of params.yaml at another month, keeping its comments.
+def failed_stage(output: str) -> str | None:
+    """The stage ``dvc repro`` names in its output as the one that failed, if any."""
+    found = re.search(r"failed to reproduce '([\w-]+)'", output)
+    return found.group(1) if found else None
 
-    Raises:
-        ValueError: there is no ingest section, or the new values are not valid params.
-    """
-    yaml = _round_trip_yaml()
-    document: Any = yaml.load(params_path.read_text())
-    if not isinstance(document, dict) or not isinstance(document.get("ingest"), dict):
-        raise ValueError(f"{params_path} has no ingest section")
-    document["ingest"]["month"] = month
-    if scenario is not None:
-        document["ingest"]["scenario"] = scenario
-    Params.model_validate(document)  # refuse a bad version before writing it
-    text = io.StringIO()
-    yaml.dump(document, text)
-    params_path.write_text(text.getvalue())
+
+def why_stopped(output: str) -> str:
+    """The lines of a failed ``dvc repro`` that say why: the gate's or validation's verdict."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith(("quality gate FAILED", "batch rejected"))]
+    return "; ".join(said) or " / ".join(lines[-3:])
+
+
+def _newer_than_last_retrain(verdict: MonitoringVerdict, state: RetrainingState) -> bool:
+    """Whether the verdict's labels cover answers logged after the last retrain."""
+    if state.retrained_at is None:
+        return state.windows_since_retrain is None  # never retrained: every label is new
+    return verdict.labelled_until is not None and verdict.labelled_until > state.retrained_at
 
 
 def retrain(project: Path, month: int, scenario: str | None = None) -> RetrainResult:
-    """Run the pipeline on month ``month``'s data and promote the challenger if it is better."""
-    from churn.promotion import promote_on_held_out
-    from churn.registry import RegistryError
-
-    params_path = project / "params.yaml"
-    set_data_version(params_path, month, scenario)
+    """Run the pipeline on month ``month``'s data; the gated model becomes the challenger."""
+    set_data_version(project / "params.yaml", month, scenario)
     repro = dvc(["repro"], project, check=False)
     if repro.returncode != 0:
-        last = (repro.stderr or repro.stdout).strip().splitlines()[-3:]
-        return RetrainResult(month, False, False, None, "pipeline stopped: " + " / ".join(last))
+        output = repro.stderr + repro.stdout
+        reason = "pipeline stopped: " + why_stopped(output)
+        return RetrainResult(month, False, failed_stage(output), None, reason)
     dvc(["push", "--quiet"], project)
-    registry = load_params(params_path).registry
-    try:
-        decision = promote_on_held_out(
-            project / "data" / "processed" / "test.csv", registry.margin, name=registry.model_name
-        )
-    except RegistryError as refused:
-        return RetrainResult(month, True, False, None, str(refused))
-    return RetrainResult(month, True, decision.promoted, decision.challenger, decision.reason)
-
-
-class _KeepNull(RoundTripRepresenter):
-    """Writes None as ``null``, as params.yaml spells it (ruamel would leave it blank)."""
-
-
-_KeepNull.add_representer(
-    type(None), lambda dumper, _: dumper.represent_scalar("tag:yaml.org,2002:null", "null")
-)
-
-
-def _round_trip_yaml() -> YAML:
-    """A YAML editor that keeps comments, order and spacing."""
-    yaml = YAML()  # round-trip mode
-    yaml.Representer = _KeepNull
-    return yaml
+    version = Registration.read(project / "reports" / "registration.json").version
+    reason = f"v{version} passed the gate on month {month}'s held-out rows: the new challenger"
+    return RetrainResult(month, True, None, version, reason)

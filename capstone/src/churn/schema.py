@@ -35,6 +35,17 @@ CATEGORIES = {
 NUMERIC_COLUMNS = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
 CATEGORICAL_COLUMNS = list(CATEGORIES)
 MAX_TENURE_MONTHS = 72
+# The data world's bills stay under 210 a month after two years of 3 % rises; 500 leaves room.
+MAX_MONTHLY_CHARGES = 500.0
+# The values a customer can have: what the monitor measures drift on (inclusive bounds).
+NUMERIC_BOUNDS = {
+    "tenure": (0.0, float(MAX_TENURE_MONTHS)),
+    "MonthlyCharges": (0.0, MAX_MONTHLY_CHARGES),
+    "TotalCharges": (0.0, MAX_TENURE_MONTHS * MAX_MONTHLY_CHARGES),
+}
+# An answer means churn from this probability on: the service, the monitor and shadow
+# scoring all read answers the same way.
+CHURN_THRESHOLD = 0.5
 # How to read a raw CSV so that nothing is guessed: ids and TotalCharges stay text.
 READ_DTYPES: dict[Hashable, type[str]] = {ID_COLUMN: str, "TotalCharges": str}
 
@@ -60,7 +71,9 @@ def customer_schema(with_label: bool = True) -> pa.DataFrameSchema:
         ID_COLUMN: pa.Column(str, unique=True),
         "SeniorCitizen": pa.Column(int, pa.Check.isin([0, 1])),
         "tenure": pa.Column(int, pa.Check.in_range(0, MAX_TENURE_MONTHS)),
-        "MonthlyCharges": pa.Column(float, pa.Check.in_range(0, 500, include_min=False)),
+        "MonthlyCharges": pa.Column(
+            float, pa.Check.in_range(0, MAX_MONTHLY_CHARGES, include_min=False)
+        ),
         "TotalCharges": pa.Column(
             str, pa.Check(_is_amount_or_blank, element_wise=True, name="amount_or_blank")
         ),

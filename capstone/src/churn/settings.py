@@ -3,9 +3,9 @@
 Tunables live in params.yaml (``churn.config``); what differs between a laptop,
 CI and a container lives in environment variables, and only this module reads
 them: where the state folder is, which MLflow store to use, where DVC's remote
-is, and a model to serve instead of the registry's champion. ``settings()``
-reads them on first use and returns the same object afterwards (a test that
-changes the environment calls ``settings.cache_clear()``).
+is, a model to serve instead of the registry's champion, and who acts in CI.
+``settings()`` reads them on first use and returns the same object afterwards (a
+test that changes the environment calls ``settings.cache_clear()``).
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     )
     churn_model_uri: str | None = Field(
         default=None, description="serve this model instead of the registry's champion"
+    )
+    github_actor: str | None = Field(
+        default=None, description="who triggered a GitHub Actions job: the audit trail's 'by'"
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from churn import paths
+from churn.config import IngestParams
 from churn.contracts import RunRecord, Scores
 from churn.quiet import quiet_tools
 from churn.settings import settings
@@ -75,7 +76,12 @@ def git_commit(folder: Path) -> str:
 
 
 def log_training(
-    model: Any, features: pd.DataFrame, params: dict[str, Any], train_path: Path, project: Path
+    model: Any,
+    features: pd.DataFrame,
+    params: dict[str, Any],
+    train_path: Path,
+    project: Path,
+    data: IngestParams | None = None,
 ) -> RunRecord:
     """Record a fitted model in a new MLflow run; return its run record.
 
@@ -85,6 +91,7 @@ def log_training(
         params: the train section of params.yaml.
         train_path: the training split, whose md5 is the data version tag.
         project: the project folder, whose git commit is the code version tag.
+        data: the ingest section: the data world's month and scenario, tagged too.
     """
     import sklearn
     import skops
@@ -99,14 +106,15 @@ def log_training(
     sample = sample.astype({name: "float64" for name in sample.select_dtypes("integer")})
     with mlflow.start_run() as run:
         mlflow.log_params(params)
-        mlflow.set_tags(
-            {
-                "git_commit": git_commit(project),
-                "data_hash": file_md5(train_path),
-                "data_path": str(train_path),
-                "stage": "train",
-            }
-        )
+        tags = {
+            "git_commit": git_commit(project),
+            "data_hash": file_md5(train_path),
+            "data_path": str(train_path),
+            "stage": "train",
+        }
+        if data is not None:
+            tags |= {"data_month": str(data.month), "data_scenario": data.scenario}
+        mlflow.set_tags(tags)
         info = mlflow.sklearn.log_model(
             model,
             name="model",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from churn.config import TrainParams
+from churn.config import IngestParams, TrainParams
 from churn.contracts import RunRecord
 from churn.featurize import features_and_target, read_split
 from churn.model import build_pipeline
@@ -23,9 +23,18 @@ def train_model(train: pd.DataFrame, params: TrainParams) -> Any:
 
 
 def train_file(
-    train_path: Path, model_path: Path, run_path: Path, params: TrainParams, project: Path
+    train_path: Path,
+    model_path: Path,
+    run_path: Path,
+    params: TrainParams,
+    project: Path,
+    data: IngestParams | None = None,
 ) -> RunRecord:
     """Train on a CSV, write the model (joblib) and the MLflow run record (JSON).
+
+    Args:
+        data: the ingest section the training data came from; its month and
+            scenario are tagged on the run (the registry copies them).
 
     Returns:
         The run record: run id, model URI and tracking URI.
@@ -40,7 +49,7 @@ def train_file(
     model_path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, model_path)
     features, _ = features_and_target(train)
-    run = log_training(model, features, params.model_dump(), train_path, project)
+    run = log_training(model, features, params.model_dump(), train_path, project, data)
     run.write(run_path)
     log.info("saved %s; MLflow run %s", model_path, run.run_id)
     return run

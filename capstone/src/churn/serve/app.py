@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 
-from churn.schema import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS
+from churn.schema import CATEGORICAL_COLUMNS, CHURN_THRESHOLD, NUMERIC_COLUMNS
 from churn.serve import errors
 from churn.serve.batcher import MicroBatcher, NoModel, Row
 from churn.serve.body import strict_json_route
@@ -70,7 +70,7 @@ class ServiceSettings:
     prediction_log: Path | None = None
     log_keep_days: int | None = 30
     log_max_file_bytes: int = 64 * 2**20
-    threshold: float = 0.5
+    threshold: float = CHURN_THRESHOLD
     max_body_bytes: int = 2_000_000
     monitoring_verdict: Path | None = None
 

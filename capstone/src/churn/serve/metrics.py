@@ -6,7 +6,6 @@ Grafana to chart. Each app has its own registry, so tests can build many apps.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from churn.contracts import ContractError, MonitoringVerdict
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 PROBABILITY_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -136,39 +137,58 @@ class MonitoringCollector:
     """Exposes the monitor's latest verdict (a JSON file) as gauges, read at each scrape.
 
     The monitor runs as a separate job; the service only reports what it wrote,
-    so Prometheus can alert on drift next to latency and errors.
+    so Prometheus can alert on drift next to latency and errors, and on the
+    verdict's age: a monitor that stopped looks like a healthy model otherwise.
+    The names are lesson 10's, so its alert rules apply unchanged.
     """
 
     def __init__(self, verdict_file: Path):
         self.verdict_file = Path(verdict_file)
 
     def collect(self) -> Iterator[Metric]:
-        """Yield the verdict's gauges; nothing when no verdict exists yet."""
+        """Yield the verdict's gauges; nothing when no readable verdict exists yet."""
         try:
-            verdict = json.loads(self.verdict_file.read_text())
-        except (OSError, ValueError):
-            return
+            verdict = MonitoringVerdict.read(self.verdict_file)
+        except (OSError, ContractError):
+            return  # no verdict: the staleness alert's `absent()` rule sees it
+        yield GaugeMetricFamily(
+            "churn_monitor_last_run_timestamp_seconds",
+            "When the monitor wrote its latest verdict (Unix time).",
+            verdict.checked_at.timestamp(),
+        )
         yield GaugeMetricFamily(
             "churn_monitor_data_drift",
             "1 if the last window had data drift.",
-            verdict["data_drift"],
+            float(verdict.data_drift),
         )
         yield GaugeMetricFamily(
             "churn_monitor_drifted_columns",
             "Columns whose drift passed their threshold in the last window.",
-            len(verdict["drifted_columns"]),
+            len(verdict.drifted_columns),
+        )
+        yield GaugeMetricFamily(
+            "churn_monitor_window_problems",
+            "Problems found in the last window (unusable values, too few rows, ...).",
+            len(verdict.problems),
         )
         scores = GaugeMetricFamily(
             "churn_monitor_column_drift",
-            "Drift distance per column, last window.",
+            "Drift distance per column, last window (columns it could judge).",
             labels=["column"],
         )
-        for column, drift in verdict["columns"].items():
-            scores.add_metric([column], drift["score"])
+        for column, drift in verdict.columns.items():
+            if drift.score is not None:
+                scores.add_metric([column], drift.score)
         yield scores
-        if verdict.get("accuracy") is not None:
+        if verdict.accuracy is not None:
             yield GaugeMetricFamily(
                 "churn_monitor_accuracy",
                 "Accuracy on the last window once its labels arrived.",
-                verdict["accuracy"],
+                verdict.accuracy,
+            )
+        if verdict.baseline_accuracy is not None:
+            yield GaugeMetricFamily(
+                "churn_monitor_baseline_accuracy",
+                "The champion's held-out accuracy, which a drop is measured from.",
+                verdict.baseline_accuracy,
             )

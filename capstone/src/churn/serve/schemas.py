@@ -20,12 +20,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchem
 from pydantic.config import JsonDict
 from pydantic_core import CoreSchema, core_schema
 
-from churn.schema import CATEGORIES, MAX_TENURE_MONTHS
+from churn.schema import CATEGORIES, MAX_MONTHLY_CHARGES, MAX_TENURE_MONTHS, NUMERIC_BOUNDS
 
 MAX_BATCH_ROWS = 1000
-# The data world's bills stay under 210 a month after two years of 3 % rises; 500 leaves room.
-MAX_MONTHLY_CHARGES = 500.0
-MAX_TOTAL_CHARGES = MAX_TENURE_MONTHS * MAX_MONTHLY_CHARGES
+MAX_TOTAL_CHARGES = NUMERIC_BOUNDS["TotalCharges"][1]
 # Letters and digits, then also `_ . : -`: the CRM's codes (`7590-VHVEG`, `03-00042-QWERT`).
 CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 
