@@ -11,9 +11,9 @@ the controllers live in v1). Nothing is assumed: the mounts and this
 process's own groups are read from /proc, and the pairs' groups are made
 under this process's own group, inside whatever limits it already has. On
 v2 a group can only hand controllers to its children once it holds no
-process itself, so the grader first moves itself into a leaf of its own;
-where that is not allowed (no delegation), preparing fails with one line
-saying how to get a delegated group.
+process itself, so the grader first moves the group's processes into a leaf
+of their own; where that is not allowed (no delegation), preparing fails
+with one line saying how to get a delegated group.
 """
 
 from __future__ import annotations
@@ -184,13 +184,22 @@ def _make_base(name: str, folder: Path) -> Hierarchy:
 
 
 def _hand_down_controllers(folder: Path) -> None:
-    """Enable memory and pids for the children of ``folder``, moving this process to a leaf."""
+    """Enable memory and pids for the children of ``folder``, its processes moved to a leaf.
+
+    A v2 group with processes of its own cannot hand controllers down, so every
+    process of the (delegated) group moves to ``course-grader-<pid>``: the grader,
+    and whatever started it in the same scope (``make test``, a shell).
+    """
     enabled = set(_read(folder / "cgroup.subtree_control").split())
     if set(CONTROLLERS) <= enabled:
         return
     leaf = folder / f"course-grader-{os.getpid()}"
     leaf.mkdir(exist_ok=True)
-    _write(leaf / "cgroup.procs", str(os.getpid()))
+    for pid in _read(folder / "cgroup.procs").split():
+        try:
+            _write(leaf / "cgroup.procs", pid)
+        except ProcessLookupError:  # it ended meanwhile
+            continue
     _write(folder / "cgroup.subtree_control", " ".join(f"+{c}" for c in CONTROLLERS))
 
 

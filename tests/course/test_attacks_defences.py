@@ -264,6 +264,7 @@ def test_delegated_v2_moves_the_grader_to_a_leaf_and_hands_down_controllers(tmp_
     group.mkdir(parents=True)
     (group / "cgroup.controllers").write_text("cpu memory pids\n")
     (group / "cgroup.subtree_control").write_text("")
+    (group / "cgroup.procs").write_text(f"{os.getpid()}\n")
     proc = _fake_proc(
         tmp_path, f"32 25 0:28 / {root} rw - cgroup2 cgroup2 rw\n", "0::/user.slice/me\n"
     )
