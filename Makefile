@@ -146,13 +146,13 @@ lint: setup
 	$(BIN)/ruff format --check mlops_course tests solutions capstone
 	$(BIN)/mypy
 
-# Weekly canary: the notebooks and solutions against the newest releases, not the lock.
+# Weekly canary: the notebooks and solutions against the newest releases, not the lock, then
+# the notebooks that record figures at full size (COURSE_FAST=0): minutes each.
 canary: setup
 	$(BIN)/uv venv --quiet --python $(PYTHON) .venv-canary
 	$(BIN)/uv pip install --quiet --python .venv-canary/bin/python --upgrade -e .
 	$(TEST_ENV) .venv-canary/bin/pytest -p no:cacheprovider tests/notebooks $(NOTEBOOKS) \
 		$(PYTEST_NOTEBOOKS)
-	# The notebooks that record figures, at full size (COURSE_FAST=0): minutes each.
 	.venv-canary/bin/python -m mlops_course.figures --no-write 08 10 11
 
 clean:
