@@ -25,6 +25,14 @@ def test_blank_total_charges_of_new_customers_are_fine(sample):
     assert find_problems(sample) == []
 
 
+def test_blank_total_charges_after_the_first_month_are_stopped(sample):
+    late = sample.index[sample["tenure"] > 0][:2]
+    sample.loc[late, "TotalCharges"] = " "
+    problem = _only(find_problems(sample), "TotalCharges")
+    assert "tenure > 0" in problem.check and problem.count == 2
+    assert problem.examples == tuple(sample.loc[late, "customerID"])
+
+
 def test_missing_column(sample):
     problems = find_problems(sample.drop(columns=["Contract"]))
     assert _only(problems, "Contract").check == "the column is missing"

@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from churn.contracts import Problem, ValidationReport
-from churn.schema import READ_DTYPES, customer_schema
+from churn.schema import ID_COLUMN, READ_DTYPES, customer_schema
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,30 @@ def read_batch(path: str | Path) -> pd.DataFrame:
 
 def find_problems(table: pd.DataFrame, with_label: bool = True) -> list[Problem]:
     """Check a batch against the schema; return one entry per failing column and check."""
+    problems = _billed_but_blank(table)
     try:
         customer_schema(with_label).validate(table, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        return _summarise(errors.failure_cases)
-    return []
+        found = _summarise(errors.failure_cases) + problems
+        return sorted(found, key=lambda problem: (problem.column, problem.check))
+    return problems
+
+
+def _billed_but_blank(table: pd.DataFrame) -> list[Problem]:
+    """TotalCharges may be blank only in a customer's first month (tenure 0), as lesson 03 checks.
+
+    A blank after the first month is a lost amount, not a new customer; the
+    examples are the customers' ids, so the export can be traced.
+    """
+    if not {ID_COLUMN, "tenure", "TotalCharges"} <= set(table.columns):
+        return []  # the missing column is reported by the schema
+    blank = table["TotalCharges"].isna() | (table["TotalCharges"].astype(str).str.strip() == "")
+    billed = blank & (pd.to_numeric(table["tenure"], errors="coerce") > 0)
+    if not billed.any():
+        return []
+    ids = tuple(dict.fromkeys(table.loc[billed, ID_COLUMN].astype(str)))[:3]
+    check = "blank although tenure > 0 (only a first month has no total)"
+    return [Problem(column="TotalCharges", check=check, count=int(billed.sum()), examples=ids)]
 
 
 def validate_file(source: Path, output: Path, report: Path) -> pd.DataFrame:
