@@ -1,9 +1,12 @@
 """A class of five learners, to prove and time ``course grade`` on every lesson.
 
 ``ada`` hands in every solution (and a ``tests/conftest.py`` that must never
-run), ``bo`` the untouched starters, ``cy`` every solution with an endless
-loop in lesson 01, ``di`` every solution with ``os._exit(1)`` in lesson 01,
-and ``ed`` nothing. The grading tests and ``benchmarks/grading.py`` grade it.
+run), ``bo`` the untouched starters, ``cy`` the solutions of lessons 01, 06
+and 11 with an endless loop in lesson 01, ``di`` the same with ``os._exit(1)``
+in lesson 01, and ``ed`` nothing. Two intact lessons are enough to show that a
+broken one costs only itself; ``ada`` already proves every lesson's solution
+earns full marks in the sandbox. The grading tests and
+``benchmarks/grading.py`` grade it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from mlops_course.grading.targets import course_lessons
 from mlops_course.workspace import COURSE_ROOT
 
 LEARNERS = ("ada", "bo", "cy", "di", "ed")
+# The lessons cy and di hand in: the broken one (01) and two intact ones.
+BROKEN_LEARNERS_LESSONS = ("01", "06", "11")
 COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", ".venv-canary", "workspace", "node_modules", "__pycache__", ".cache"
 )
@@ -28,9 +33,9 @@ def make_class(room: Path) -> Path:
         shutil.copytree(COURSE_ROOT, room / learner, ignore=COPY_IGNORE)
     use_solutions(room / "ada")
     use_fresh_starters(room / "bo")
-    use_solutions(room / "cy")
+    use_solutions(room / "cy", BROKEN_LEARNERS_LESSONS)
     add_to_first_exercise(room / "cy", "01", "while True:\n    pass")
-    use_solutions(room / "di")
+    use_solutions(room / "di", BROKEN_LEARNERS_LESSONS)
     add_to_first_exercise(room / "di", "01", "import os\nos._exit(1)")
     # A learner's own conftest must never run: this one would fail everything.
     (room / "ada" / "tests" / "conftest.py").write_text(
@@ -40,12 +45,18 @@ def make_class(room: Path) -> Path:
     return room
 
 
-def use_solutions(course_copy: Path) -> None:
-    """Replace a copy's exercises by the reference solutions."""
-    for folder in course_lessons().values():
+def use_solutions(course_copy: Path, lessons: tuple[str, ...] | None = None) -> None:
+    """Replace a copy's exercises by the reference solutions; other lessons' are removed.
+
+    Args:
+        course_copy: a learner's copy of the course.
+        lessons: the lessons handed in (default: all); the others are graded "missing".
+    """
+    for lesson, folder in course_lessons().items():
         target = course_copy / "lessons" / folder / "exercises"
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(COURSE_ROOT / "solutions" / folder / "exercises", target)
+        if lessons is None or lesson in lessons:
+            shutil.copytree(COURSE_ROOT / "solutions" / folder / "exercises", target)
 
 
 def use_fresh_starters(course_copy: Path) -> None:
