@@ -28,8 +28,11 @@ LESSONS = course_lessons()
 
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory) -> Path:
-    """Five learners: complete, untouched starters, an endless loop, os._exit, nothing."""
-    return make_class(tmp_path_factory.mktemp("class"))
+    """Five learners: complete, untouched starters, an endless loop, os._exit, nothing.
+
+    The endless loop and os._exit learners hand in three lessons, not eleven.
+    """
+    return make_class(tmp_path_factory.mktemp("class"), BROKEN_LEARNERS_LESSONS)
 
 
 @pytest.fixture(scope="module")
