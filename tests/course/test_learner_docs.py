@@ -41,3 +41,14 @@ def test_course_data_examples_write_under_the_workspace():
         if "--out" in words:
             out = words[words.index("--out") + 1]
             assert out.startswith("workspace/"), f"{example}: write under workspace/, not {out}"
+
+
+def test_each_lesson_text_is_a_30_to_45_minute_read():
+    """1,500 to 3,000 words, counted as `wc -w` counts them (code and tables included)."""
+    lengths = {
+        readme.parent.name: len(readme.read_text().split())
+        for readme in sorted((COURSE_ROOT / "lessons").glob("[0-9][0-9]-*/README.md"))
+    }
+    assert len(lengths) == 11, lengths
+    outside = {lesson: words for lesson, words in lengths.items() if not 1500 <= words <= 3000}
+    assert not outside, f"lesson texts outside 1,500-3,000 words: {outside}"
