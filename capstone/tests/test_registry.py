@@ -360,3 +360,22 @@ def test_a_registry_fault_mid_promotion_leaves_the_champion_alone(
     monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_server)
     settings.cache_clear()
     assert [event.event for event in registry.history(name)][-1] == "registered"
+
+
+def test_a_registry_fault_while_registering_says_what_may_be_recorded(
+    state, logged, tracking_server, monkeypatch
+):
+    """Naming the challenger fails after the version exists: one clear RegistryError."""
+    name = "churn-register-fault"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_server)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    settings.cache_clear()
+    verdict = logged(0.9)
+    with FaultyProxy(tracking_server) as proxy:
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", proxy.url)
+        settings.cache_clear()
+        proxy.fails = lambda method, path: method == "POST" and "/registered-models/alias" in path
+        with pytest.raises(registry.RegistryError, match="the registry failed") as raised:
+            registry.register(verdict, name)
+        assert proxy.failed, "the fault was never hit"
+    assert "churn status" in str(raised.value)  # where to look for what was recorded

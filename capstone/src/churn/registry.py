@@ -101,36 +101,41 @@ def register(verdict: GateVerdict, name: str = MODEL_NAME) -> str:
         The new version number (or the existing one, if this run was registered already).
 
     Raises:
-        RegistryError: the model failed the gate; nothing is registered.
+        RegistryError: the model failed the gate (nothing is registered), or the
+            registry failed on the way (the message says what may be recorded).
     """
     if not verdict.gate_passed:
         reasons = "; ".join(verdict.gate_reasons)
         raise RegistryError(f"refusing to register a model that failed the gate: {reasons}")
     registry = client()
-    existing = _version_of_run(registry, name, verdict.run_id)
-    if existing is not None:
-        return existing  # re-running the stage must not register the same model twice
-    import mlflow
 
-    version = str(mlflow.register_model(verdict.model_uri, name).version)
-    run_tags = registry.get_run(verdict.run_id).data.tags
-    month = run_tags.get("data_month")
-    record = VersionRecord(
-        gate="passed",
-        run_id=verdict.run_id,
-        data_hash=run_tags.get("data_hash", "unknown"),
-        git_commit=run_tags.get("git_commit", "unknown"),
-        registered_at=_now(),
-        registered_by=_who(),
-        data_month=None if month is None else int(month),
-        data_scenario=run_tags.get("data_scenario"),
-    )
-    for key, value in record.to_tags().items():
-        registry.set_model_version_tag(name, version, key, value)
-    registry.set_registered_model_alias(name, CHALLENGER, version)
-    reason = f"passed the gate: accuracy {verdict.accuracy}, recall {verdict.recall}"
-    _record(registry, name, "registered", version, reason)
-    return version
+    def write() -> str:
+        existing = _version_of_run(registry, name, verdict.run_id)
+        if existing is not None:
+            return existing  # re-running the stage must not register the same model twice
+        import mlflow
+
+        version = str(mlflow.register_model(verdict.model_uri, name).version)
+        run_tags = registry.get_run(verdict.run_id).data.tags
+        month = run_tags.get("data_month")
+        record = VersionRecord(
+            gate="passed",
+            run_id=verdict.run_id,
+            data_hash=run_tags.get("data_hash", "unknown"),
+            git_commit=run_tags.get("git_commit", "unknown"),
+            registered_at=_now(),
+            registered_by=_who(),
+            data_month=None if month is None else int(month),
+            data_scenario=run_tags.get("data_scenario"),
+        )
+        for key, value in record.to_tags().items():
+            registry.set_model_version_tag(name, version, key, value)
+        registry.set_registered_model_alias(name, CHALLENGER, version)
+        reason = f"passed the gate: accuracy {verdict.accuracy}, recall {verdict.recall}"
+        _record(registry, name, "registered", version, reason)
+        return version
+
+    return _guarded(write, f"registering run {verdict.run_id}")
 
 
 def promote(
