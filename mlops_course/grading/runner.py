@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from mlops_course.grading.report import CollectedTest, GradeReport, TestResult
+from mlops_course.processes import kill_group, limit_memory
 from mlops_course.workspace import COURSE_ROOT, QUIET_ENVIRONMENT
 
 TESTS_DIR = COURSE_ROOT / "tests" / "lessons"
@@ -189,12 +188,13 @@ def _run_cold(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        preexec_fn=(lambda: _limit_memory(memory_mb)) if memory_mb else None,
+        preexec_fn=(lambda: limit_memory(memory_mb)) if memory_mb else None,
     )
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(process)
+        kill_group(process.pid)
+        process.communicate()
         return None, ""
     return process.returncode, output.decode(errors="replace")
 
@@ -245,19 +245,6 @@ def grading_environment(workspace: Path | str) -> dict[str, str]:
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     return env
-
-
-def _limit_memory(memory_mb: int) -> None:
-    limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.communicate()
 
 
 def _last_line(output: str) -> str:

@@ -25,9 +25,7 @@ import gc
 import importlib
 import json
 import os
-import resource
 import select
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,6 +34,8 @@ import time
 import warnings
 from pathlib import Path
 from typing import IO, Any, NoReturn
+
+from mlops_course.processes import kill_group, limit_memory
 
 PRELOAD = [
     "numpy",
@@ -134,10 +134,7 @@ class WarmServer:
 
     def kill(self) -> None:
         """Kill the server and everything it started (its own session)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_group(self.process.pid)
         self.process.wait()
 
     def _pipes(self) -> tuple[IO[bytes], IO[bytes]]:
@@ -241,10 +238,7 @@ def _fork_and_wait(job: dict[str, Any]) -> int | None:
     finished, _, _ = select.select([handle], [], [], job["timeout"])
     os.close(handle)
     if not finished:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_group(pid)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) if finished else None
 
@@ -254,8 +248,7 @@ def _child(job: dict[str, Any]) -> NoReturn:
     try:
         os.setsid()  # its own process group, so a timeout kills all it started
         if job["memory_mb"]:
-            limit = job["memory_mb"] * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+            limit_memory(job["memory_mb"])
         os.chdir(job["cwd"])
         os.environ.clear()
         os.environ.update(job["env"])

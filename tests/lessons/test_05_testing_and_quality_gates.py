@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ import pytest
 from mlops_course.grading.plugin import expect_error
 from mlops_course.grading.runner import grading_environment
 from mlops_course.grading.targets import exercises_dir, lessons_root
+from mlops_course.processes import kill_group
 from mlops_course.workspace import COURSE_ROOT
 
 LESSON = "05"
@@ -163,7 +162,7 @@ def suite_runs(suite_file, tmp_path_factory) -> SuiteRuns:
     try:
         process.wait(timeout=SUITE_TIMEOUT)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        kill_group(process.pid)
         process.wait()
         return SuiteRuns(
             f"your suite did not finish within {SUITE_TIMEOUT} s against the six versions "
