@@ -114,3 +114,23 @@ def test_every_top_level_piece_exists():
     ):
         assert (COURSE_ROOT / name).exists(), name
     assert Path(COURSE_ROOT / ".ci/run").stat().st_mode & 0o111, ".ci/run must be executable"
+
+
+def test_requirements_are_the_service_dependencies_from_the_lock():
+    """Lesson 09's given requirements.txt is exactly what uv.lock pins for the churn service."""
+    given = (
+        COURSE_ROOT / "solutions" / "09-containers-with-docker" / "exercises" / "requirements.txt"
+    ).read_text()
+    exported = subprocess.run(
+        [str(UV), "export", "--frozen", "--no-hashes", "--no-dev", "--quiet",
+         "--package", "churn-capstone", "--no-emit-workspace"],
+        cwd=COURSE_ROOT, capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+
+    def pins(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if re.match(r"^[A-Za-z0-9]", line)]
+
+    assert pins(given) == pins(exported), (
+        "the lesson's requirements.txt differs from `uv export --package churn-capstone`: "
+        "regenerate it (see its header)"
+    )
