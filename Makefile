@@ -106,10 +106,19 @@ lesson09-images: setup
 
 # Every test: the solutions against the grading tests (tests/lessons), the tooling, the
 # capstone, and every notebook once, in its fast setting, under nbval (CI's site step runs
-# each again under papermill, at full size).
+# each again under papermill, at full size). The notebooks run in a second pytest beside
+# the first, whose tests that use one core come first (tests/course grades classes on
+# both cores); the notebooks' report follows the tests'.
 test: setup
+	@echo "the notebooks run under nbval beside the tests; their report comes last"
+	@log=$$(mktemp); \
+	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=5 \
+		$(NOTEBOOKS) $(PYTEST_NOTEBOOKS) >$$log 2>&1 & notebooks=$$!; \
+	trap 'kill $$notebooks 2>/dev/null; rm -f $$log' EXIT; \
 	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider --durations=10 --target=solutions -m "not live" \
-		tests capstone/tests $(NOTEBOOKS) $(PYTEST_NOTEBOOKS)
+		capstone/tests tests/lessons tests/notebooks tests/course; tests=$$?; \
+	wait $$notebooks; notebooks_passed=$$?; cat $$log; \
+	[ $$tests -eq 0 ] && [ $$notebooks_passed -eq 0 ]
 
 # The tests marked `live`: real servers and a headless browser (the service's contract over
 # HTTP, /docs, a monitoring report, the MLflow UI, Jupyter Lab). About 3 minutes; CI runs

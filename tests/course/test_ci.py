@@ -146,11 +146,14 @@ def test_make_test_runs_every_notebook_under_nbval_and_all_suites():
         "--nbval-lax",
         "--nbval-cell-timeout=120",
         "--target=solutions",
-        "\ttests ",
         "capstone/tests",
         "COURSE_FAST=1",
     ):
         assert part in plan, part
+    suites = {path.parent.name for path in COURSE_ROOT.glob("tests/*/test_*.py")}
+    assert "lessons" in suites, suites
+    for suite in suites:
+        assert re.search(rf"\btests/{suite}\b", plan), f"make test does not run tests/{suite}"
 
 
 def test_capstone_workflow_registers_only_after_the_gate():
