@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from mlops_course import data
+from mlops_course.workspace import COURSE_ROOT
 
 # DVC 3.67 warns about its own use of a trie library; nothing a learner can act on.
 pytestmark = pytest.mark.filterwarnings("ignore:_NoneStep.value:DeprecationWarning")
@@ -631,160 +632,11 @@ def test_make_features_does_not_change_its_input(featurize, month0):
 # --- dvc.yaml: found and fixed, graded by a real `dvc repro` --------------------------------
 
 # The grader runs the learner's dvc.yaml with its own copies of the given scripts and
-# params.yaml (below), never the learner's copies: only dvc.yaml is the exercise.
-PARAMS_YAML = """# GIVEN FILE. Every setting the pipeline's scripts read, one section per stage.
-ingest:
-  month: 0
-  rows: 300
-  seed: 7
-  scenario: none
-validate:
-  max_null_share: 0.05
-featurize:
-  test_share: 0.25
-  seed: 42
-train:
-  C: 1.0
-  max_iter: 200
-evaluate:
-  threshold: 0.5
-"""
-SCRIPTS = {
-    "schema": '''"""What a raw batch must look like. validate.py imports it."""
-
-# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
-
-COLUMNS = ("id", "x", "y")
-
-
-def problems(rows: list[dict], max_null_share: float) -> list[str]:
-    """Return one message per problem in a batch of rows read from CSV (empty: valid)."""
-    if not rows:
-        return ["the batch is empty"]
-    found = [f"{column}: missing column" for column in COLUMNS if column not in rows[0]]
-    blank = sum(1 for row in rows if not row.get("x"))
-    if blank / len(rows) > max_null_share:
-        found.append(f"x: {blank} of {len(rows)} values missing")
-    labels = {row.get("y") for row in rows} - {"0", "1"}
-    if labels:
-        found.append(f"y: labels other than 0 and 1: {sorted(map(str, labels))}")
-    return found
-''',
-    "ingest": '''"""Stage ingest: fetch one month's export into data/raw/customers.csv."""
-
-# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
-
-import csv
-import pathlib
-import random
-
-import yaml
-
-params = yaml.safe_load(open("params.yaml"))["ingest"]
-rng = random.Random(f"{params['seed']}-{params['month']}-{params['scenario']}")
-pathlib.Path("data/raw").mkdir(parents=True, exist_ok=True)
-with open("data/raw/customers.csv", "w", newline="") as handle:
-    out = csv.writer(handle, lineterminator="\\n")
-    out.writerow(["id", "x", "y"])
-    for number in range(params["rows"]):
-        out.writerow([number, round(rng.random(), 4), int(rng.random() < 0.3)])
-with open("ran.log", "a") as log:  # which stages ran: the grader reads it
-    log.write("ingest\\n")
-''',
-    "validate": '''"""Stage validate: stop the pipeline on a broken batch, pass a good one on to data/interim/."""
-
-# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
-
-import csv
-import pathlib
-import shutil
-import sys
-
-import yaml
-from schema import problems  # run as a script, its own folder (src/churn) is on the path
-
-params = yaml.safe_load(open("params.yaml"))["validate"]
-with open("data/raw/customers.csv", newline="") as handle:
-    rows = list(csv.DictReader(handle))
-found = problems(rows, params["max_null_share"])
-if found:
-    print("validate: data/raw/customers.csv is broken:", *found, sep="\\n  ", file=sys.stderr)
-    sys.exit(1)
-pathlib.Path("data/interim").mkdir(parents=True, exist_ok=True)
-shutil.copyfile("data/raw/customers.csv", "data/interim/customers.csv")
-with open("ran.log", "a") as log:
-    log.write("validate\\n")
-''',
-    "featurize": '''"""Stage featurize: a seeded split of the validated batch into train and test rows."""
-
-# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
-
-import csv
-import pathlib
-import random
-
-import yaml
-
-params = yaml.safe_load(open("params.yaml"))["featurize"]
-with open("data/interim/customers.csv", newline="") as handle:
-    rows = list(csv.DictReader(handle))
-random.Random(params["seed"]).shuffle(rows)
-cut = int(len(rows) * params["test_share"])
-pathlib.Path("data/processed").mkdir(parents=True, exist_ok=True)
-for name, part in (("test", rows[:cut]), ("train", rows[cut:])):
-    with open(f"data/processed/{name}.csv", "w", newline="") as handle:
-        out = csv.DictWriter(handle, fieldnames=["id", "x", "y"], lineterminator="\\n")
-        out.writeheader()
-        out.writerows(part)
-with open("ran.log", "a") as log:
-    log.write("featurize\\n")
-''',
-    "train": '''"""Stage train: fit the "model" (here, a record of its settings and data) on the train rows."""
-
-# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
-
-import csv
-import pathlib
-import pickle
-
-import yaml
-
-params = yaml.safe_load(open("params.yaml"))["train"]
-with open("data/processed/train.csv", newline="") as handle:
-    rows = list(csv.DictReader(handle))
-model = {"C": params["C"], "max_iter": params["max_iter"], "rows": len(rows)}
-pathlib.Path("models").mkdir(exist_ok=True)
-with open("models/model.pkl", "wb") as handle:
-    pickle.dump(model, handle)
-with open("ran.log", "a") as log:
-    log.write("train\\n")
-''',
-    "evaluate": '''"""Stage evaluate: score the model on the test rows, write reports/metrics.json."""
-
-# GIVEN FILE: the pipeline's dvc.yaml is the exercise; its scripts are given whole.
-
-import csv
-import json
-import pathlib
-import pickle
-
-import yaml
-
-params = yaml.safe_load(open("params.yaml"))["evaluate"]
-with open("models/model.pkl", "rb") as handle:
-    model = pickle.load(handle)
-with open("data/processed/test.csv", newline="") as handle:
-    rows = list(csv.DictReader(handle))
-hits = sum(
-    (float(row["x"]) * model["C"] > params["threshold"]) == (row["y"] == "1") for row in rows
-)
-pathlib.Path("reports").mkdir(exist_ok=True)
-with open("reports/metrics.json", "w") as handle:
-    json.dump({"accuracy": round(hits / len(rows), 4)}, handle)
-with open("ran.log", "a") as log:
-    log.write("evaluate\\n")
-''',
-}
+# params.yaml (the reference's given files, which the grading sandbox stages), never the
+# learner's copies: only dvc.yaml is the exercise.
+GIVEN_PROJECT = COURSE_ROOT / "solutions" / "03-pipelines-and-validation" / "exercises" / "pipeline"
+SCRIPTS = ("schema", "ingest", "validate", "featurize", "train", "evaluate")
+IGNORED = shutil.ignore_patterns("__pycache__")
 ORDER = ["ingest", "validate", "featurize", "train", "evaluate"]
 DVC_YAML = "dvc.yaml"
 
@@ -825,10 +677,8 @@ def pipeline_runs(exercise_file, tmp_path_factory) -> dict:
     """
     source = exercise_file("03", DVC_YAML)
     project = tmp_path_factory.mktemp("pipeline")
-    (project / "src" / "churn").mkdir(parents=True)
-    for name, body in SCRIPTS.items():
-        (project / "src" / "churn" / f"{name}.py").write_text(body)
-    (project / "params.yaml").write_text(PARAMS_YAML)
+    shutil.copytree(GIVEN_PROJECT / "src", project / "src", ignore=IGNORED, dirs_exist_ok=True)
+    shutil.copyfile(GIVEN_PROJECT / "params.yaml", project / "params.yaml")
     shutil.copyfile(source, project / "dvc.yaml")
     steps: dict[str, dict] = {}
 
@@ -928,13 +778,12 @@ def test_dvc_yaml_names_the_five_stages(dvc_yaml):
     hint="Change only dvc.yaml: the grader runs its own copies of the scripts and params.yaml.",
 )
 def test_the_given_files_are_unchanged(exercise_file):
+    given = [f"src/churn/{name}.py" for name in SCRIPTS] + ["params.yaml"]
     changed = [
-        f"src/churn/{name}.py"
-        for name, body in SCRIPTS.items()
-        if exercise_file("03", f"pipeline/src/churn/{name}.py").read_text() != body
+        path
+        for path in given
+        if exercise_file("03", f"pipeline/{path}").read_text() != (GIVEN_PROJECT / path).read_text()
     ]
-    if exercise_file("03", "pipeline/params.yaml").read_text() != PARAMS_YAML:
-        changed.append("params.yaml")
     assert not changed, (
         f"expected the given files as they came, saw {changed} edited: the grader uses its own "
         "copies, so fix dvc.yaml instead"
